@@ -1,0 +1,6 @@
+"""Shared test harness; the fixtures live in ``tests/harness``."""
+
+pytest_plugins = [
+    "tests.harness.people",
+    "tests.harness.clock",
+]

@@ -1,0 +1,8 @@
+"""Loaded with ``-p`` before pytest-django reads the settings: the values the settings module insists on."""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production-0123456789abcdef")
+os.environ.setdefault("LOG_LEVEL", "WARNING")
+os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
+os.environ.setdefault("STAFF_OTP_REQUIRED", "true")
