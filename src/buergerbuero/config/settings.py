@@ -7,6 +7,7 @@ settings per municipality and office live in the database instead.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import dj_database_url
@@ -43,6 +44,7 @@ INSTALLED_APPS = [
     "buergerbuero.tenants",
     "buergerbuero.accounts",
     "buergerbuero.portal",
+    "buergerbuero.demo",
 ]
 
 MIDDLEWARE = [
@@ -99,7 +101,8 @@ else:
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
             },
-            "TEST": {"NAME": str(VAR_DIR / "test.sqlite3")},
+            # One test database file per process, so parallel test runs never share one.
+            "TEST": {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
