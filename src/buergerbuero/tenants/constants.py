@@ -10,3 +10,10 @@ class Weekday(models.IntegerChoices):
     FRIDAY = 4, _("Friday")
     SATURDAY = 5, _("Saturday")
     SUNDAY = 6, _("Sunday")
+
+
+class MunicipalityKind(models.TextChoices):
+    """A tenant is a Gemeinde/Stadt, or the Kreis's own administration (e.g. its Straßenverkehrsamt)."""
+
+    MUNICIPALITY = "municipality", _("Municipality")
+    DISTRICT_ADMINISTRATION = "district_administration", _("District administration")

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from buergerbuero.core.tenancy import TenantManager
 
-from .constants import Weekday
+from .constants import MunicipalityKind, Weekday
 
 ags_validator = RegexValidator(r"^\d{8}$", _("The AGS has exactly 8 digits."))
 ars_validator = RegexValidator(r"^\d{12}$", _("The ARS has exactly 12 digits."))
@@ -47,9 +47,17 @@ class District(models.Model):
 
 
 class Municipality(models.Model):
-    """A Gemeinde or Stadt: the tenant that owns offices, services and cases."""
+    """A Gemeinde or Stadt: the tenant that owns offices, services and cases.
+
+    The Kreis's own administration (vehicle registration, driving licences) is a
+    tenant of kind ``DISTRICT_ADMINISTRATION`` with the Kreis-level keys
+    (AGS ``05162000``, ARS ``051620000000``), so it owns offices and cases the same way.
+    """
 
     district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="municipalities")
+    kind = models.CharField(
+        _("kind"), max_length=30, choices=MunicipalityKind.choices, default=MunicipalityKind.MUNICIPALITY
+    )
     name = models.CharField(_("name"), max_length=200)
     official_name = models.CharField(_("official name"), max_length=200, blank=True)
     ags = models.CharField(_("municipality key (AGS)"), max_length=8, unique=True, validators=[ags_validator])
