@@ -6,3 +6,4 @@ os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production-01234567
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
 os.environ.setdefault("STAFF_OTP_REQUIRED", "true")
+os.environ.setdefault("STATIC_MANIFEST", "false")
