@@ -1,0 +1,1 @@
+"""Statistics and forecasts over an office's history (pure logic plus thin command wrappers)."""
