@@ -10,16 +10,18 @@ How
 
         log(wait + c) = level + profile[weekday, hour] + calendar(day) + noise
 
-    * ``level``: each past ISO week gets a level (its mean after removing the profile); the
-      forecast level is their exponentially weighted mean (half-life 3 weeks), so the model
-      follows the strong seasonal and staffing swings of a citizen office (recency).
+    * ``level``: every past ISO week gets a level; neighbouring week levels are tied together by
+      a random-walk penalty. The forecast level is their exponentially weighted mean (half-life
+      2 weeks), so the model follows the strong seasonal and staffing swings (recency).
     * ``profile``: the weekday x hour shape, an exponentially weighted mean over weeks (half-life
       8 weeks, so changed opening hours are followed) shrunk towards the pooled hour-of-day shape,
-      which keeps rarely observed slots stable. Level and profile are fitted by alternating
-      least squares.
-    * ``calendar``: a small ridge regression of the day-level residuals on school holidays of the
-      Land, the first working day after a closure, the day before a public holiday, bridge days,
-      and the first and last three days of a month (passport and ID renewals cluster there).
+      which keeps rarely observed slots stable.
+    * ``calendar``: ridge-penalised effects of the Land's school holidays, the first working day
+      after a closure, the day before a public holiday, bridge days, and the first and last three
+      days of a month. They are fitted jointly with the week levels; thanks to the random-walk
+      penalty a whole week of school holidays shows up as an effect instead of vanishing into
+      that week's level.
+    * Level and calendar effects (one penalised least-squares solve) alternate with the profile.
     * Closure days (public holidays of the Land, 24 December to 1 January) are forecast as the
       median value the history shows on such days (for Moers: the 2-minute floor, i.e. closed);
       without such days in the history the lowest observed value is used. Unplanned closed days
@@ -85,7 +87,8 @@ class ModelParams:
     """The model's tuning knobs (chosen by rolling-origin evaluation on 2015)."""
 
     log_offset: float = 20.0
-    level_half_life_weeks: float = 3.0
+    level_half_life_weeks: float = 2.0
+    level_smoothing: float = 30.0
     profile_half_life_weeks: float = 8.0
     profile_shrinkage: float = 1.0
     calendar_ridge: float = 1.0
@@ -142,16 +145,10 @@ def fit(
 
     log_values = np.where(usable, np.log(np.where(usable, values, 0.0) + params.log_offset), 0.0)
     weeks_back = np.arange(n_weeks - 1, -1, -1, dtype=float)  # the week before the origin is 0
-    week_levels, profile = _fit_level_and_profile(log_values, usable, weeks_back, params)
-    has_level = ~np.isnan(week_levels)
-    level_weights = 0.5 ** (weeks_back[has_level] / params.level_half_life_weeks)
-    level = float(np.sum(week_levels[has_level] * level_weights) / np.sum(level_weights))
-
-    residuals = np.where(usable, log_values - np.nan_to_num(week_levels)[:, None, None] - profile[None], 0.0)
-    hours_per_day = usable.sum(axis=2)
-    fitted_days = hours_per_day > 0
-    day_residuals = residuals.sum(axis=2)[fitted_days] / hours_per_day[fitted_days]
-    effects = _ridge(features[fitted_days], day_residuals, params.calendar_ridge)
+    week_levels, profile, effects = _fit_components(log_values, usable, features, weeks_back, params)
+    has_data = usable.any(axis=(1, 2))
+    level_weights = 0.5 ** (weeks_back[has_data] / params.level_half_life_weeks)
+    level = float(np.sum(week_levels[has_data] * level_weights) / np.sum(level_weights))
     return FittedModel(
         level=level,
         profile=profile,
@@ -162,28 +159,45 @@ def fit(
     )
 
 
-def _fit_level_and_profile(
-    log_values: FloatArray, usable: BoolArray, weeks_back: FloatArray, params: ModelParams
-) -> tuple[FloatArray, FloatArray]:
-    """Alternate between week levels (plain means) and a recency-weighted, shrunk profile."""
+def _fit_components(
+    log_values: FloatArray, usable: BoolArray, features: FloatArray, weeks_back: FloatArray, params: ModelParams
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Alternate between (week levels, calendar effects) and the profile.
+
+    Given the profile, week levels and calendar effects solve one penalised least-squares
+    problem: a random-walk penalty on neighbouring week levels lets whole weeks of school
+    holidays show up as a calendar effect instead of vanishing into their week's level, and a
+    ridge penalty keeps rare effects (bridge days) small. Given those, the profile is the
+    recency-weighted mean deviation per weekday and hour, shrunk towards the hour profile.
+    """
+    n_weeks, n_features = len(weeks_back), features.shape[2]
     mask = usable.astype(float)
-    week_counts = mask.sum(axis=(1, 2))
+    hours_per_day = mask.sum(axis=2)  # (weeks, 7)
+    weighted_features = features * hours_per_day[:, :, None]
+    differences = np.diff(np.eye(n_weeks), axis=0)
+    system = np.zeros((n_weeks + n_features, n_weeks + n_features))
+    system[:n_weeks, :n_weeks] = (
+        np.diag(hours_per_day.sum(axis=1)) + params.level_smoothing * differences.T @ differences
+    )
+    system[:n_weeks, n_weeks:] = weighted_features.sum(axis=1)
+    system[n_weeks:, :n_weeks] = system[:n_weeks, n_weeks:].T
+    system[n_weeks:, n_weeks:] = np.einsum("wdi,wdj->ij", weighted_features, features)
+    system[n_weeks:, n_weeks:] += params.calendar_ridge * np.eye(n_features)
+
     slot_weights = (0.5 ** (weeks_back / params.profile_half_life_weeks))[:, None, None] * mask
     profile = np.zeros((DAYS_PER_WEEK, HOURS_PER_DAY))
-    week_levels = np.full(len(weeks_back), np.nan)
+    solution = np.zeros(n_weeks + n_features)
     for _ in range(params.fit_iterations):
-        sums = (log_values - profile[None] * mask).sum(axis=(1, 2))
-        week_levels = np.where(week_counts > 0, sums / np.maximum(week_counts, 1.0), np.nan)
-        deviations = (log_values - np.nan_to_num(week_levels)[:, None, None]) * slot_weights
+        day_sums = (log_values - profile[None] * mask).sum(axis=2)
+        right_hand_side = np.concatenate([day_sums.sum(axis=1), np.einsum("wdi,wd->i", features, day_sums)])
+        solution = np.linalg.solve(system, right_hand_side)
+        week_levels, effects = solution[:n_weeks], solution[n_weeks:]
+        day_shift = week_levels[:, None] + features @ effects  # (weeks, 7)
+        deviations = (log_values - day_shift[:, :, None]) * slot_weights
         pooled_hours = deviations.sum(axis=(0, 1)) / np.maximum(slot_weights.sum(axis=(0, 1)), 1e-12)
         shrink = params.profile_shrinkage
         profile = (deviations.sum(axis=0) + shrink * pooled_hours[None]) / (slot_weights.sum(axis=0) + shrink)
-    return week_levels, profile
-
-
-def _ridge(features: FloatArray, target: FloatArray, penalty: float) -> FloatArray:
-    gram = features.T @ features + penalty * np.eye(features.shape[1])
-    return np.asarray(np.linalg.solve(gram, features.T @ target), dtype=np.float64)
+    return solution[:n_weeks], profile, solution[n_weeks:]
 
 
 def predict(model: FittedModel, slots: Sequence[Slot], *, calendar: OfficeCalendar) -> list[HourlyValue]:
