@@ -20,6 +20,7 @@ $(BIN)/python:
 
 # Pinned dependencies from the committed lock file; re-synced whenever it changes.
 $(VENV)/.synced: requirements.lock | $(BIN)/python
+	$(BIN)/python -m pip --version >/dev/null 2>&1 || $(BIN)/python -m ensurepip --upgrade >/dev/null
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv
 	$(BIN)/uv pip sync --quiet --python $(BIN)/python requirements.lock
 	touch $@

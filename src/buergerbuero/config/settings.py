@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "buergerbuero.tenants",
     "buergerbuero.accounts",
     "buergerbuero.portal",
+    "buergerbuero.analytics",
     "buergerbuero.demo",
 ]
 
