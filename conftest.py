@@ -3,4 +3,6 @@
 pytest_plugins = [
     "tests.harness.people",
     "tests.harness.clock",
+    "tests.harness.browser",
+    "tests.harness.axe",
 ]
