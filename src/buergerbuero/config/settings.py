@@ -137,6 +137,8 @@ OIDC_CLIENT_ID = envstr("OIDC_CLIENT_ID", "buergerbuero")
 OIDC_CLIENT_SECRET = envstr("OIDC_CLIENT_SECRET", "buergerbuero-demo-secret")
 OIDC_SCOPES = envstr("OIDC_SCOPES", "openid profile email address")
 OIDC_TIMEOUT_SECONDS = envint("OIDC_TIMEOUT_SECONDS", 10)
+# No citizen login lasts longer than this, however active the citizen is (SESSION_COOKIE_AGE is the idle limit).
+CITIZEN_SESSION_MAX_SECONDS = envint("CITIZEN_SESSION_MAX_SECONDS", 8 * 60 * 60)
 
 STAFF_OTP_REQUIRED = envbool("STAFF_OTP_REQUIRED", True)
 LOGIN_THROTTLE_ATTEMPTS = envint("LOGIN_THROTTLE_ATTEMPTS", 5)
