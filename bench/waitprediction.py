@@ -349,7 +349,7 @@ def report(scored: list[tuple[Prediction, float]], *, served: int, left: int) ->
     groups["hour of day"] = [(f"{h:02d}:00", [s for s in scored if int(s[0].at // 60) == h]) for h in hours]
     columns = (
         ("n", 7),
-        ("true wait", 9),
+        ("remaining", 9),
         ("MAE ours", 9),
         ("MAE formula", 11),
         ("ratio", 6),
