@@ -1,0 +1,209 @@
+"""Who may enter the back office, and who may try to sign in.
+
+* :func:`staff_login_required` guards every back-office page: a signed-in staff member who has
+  passed the second factor whenever one applies (see :func:`second_factor_step`).
+* :func:`staff_view` additionally resolves ``municipality_slug`` through the tenant scope and the
+  staff member's roles; anything they may not see is a 404, never a 403, so that the existence of
+  another municipality's pages is not revealed.
+* :class:`LoginThrottle` counts failed sign-in attempts (passwords and TOTP codes) per username and
+  per client IP in Django's cache, which is shared by every process.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any, Literal
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.core.cache import cache
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django_otp import user_has_device
+
+from buergerbuero.core.tenancy import ScopeError, current_scope
+from buergerbuero.tenants.models import Municipality
+
+from .constants import Role
+from .models import User
+from .selectors import staff_roles_in
+
+__all__ = [
+    "LoginThrottle",
+    "SecondFactorStep",
+    "StaffRequest",
+    "client_ip",
+    "roles_allow",
+    "second_factor_step",
+    "staff_login_required",
+    "staff_view",
+]
+
+View = Callable[..., HttpResponse]
+
+
+class StaffRequest(HttpRequest):
+    """The request a guarded view receives: ``user`` is a signed-in staff member."""
+
+    user: User
+
+
+# --- second factor -------------------------------------------------------------------------------
+
+
+class SecondFactorStep(Enum):
+    NONE = "none"  # nothing (more) to do
+    VERIFY = "verify"  # has a confirmed device: enter a code
+    ENROL = "enrol"  # must set up a device first
+
+
+def second_factor_step(user: Any) -> SecondFactorStep:
+    """What a password-authenticated staff member still has to do before entering the back office.
+
+    Whoever has a confirmed TOTP device is always asked for a code; without one, enrolment is
+    required only when ``STAFF_OTP_REQUIRED`` is set.
+    """
+    if callable(getattr(user, "is_verified", None)) and user.is_verified():
+        return SecondFactorStep.NONE
+    if user_has_device(user, confirmed=True):
+        return SecondFactorStep.VERIFY
+    if settings.STAFF_OTP_REQUIRED:
+        return SecondFactorStep.ENROL
+    return SecondFactorStep.NONE
+
+
+def staff_login_required(view: View) -> View:
+    """Anonymous visitors go to the login page, citizens get a 404, staff finish their second factor first."""
+
+    @functools.wraps(view)
+    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        user = request.user
+        if not user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not user.is_active or getattr(user, "is_citizen", True):
+            raise Http404
+        step = second_factor_step(user)
+        if step is not SecondFactorStep.NONE:
+            target = "backoffice:otp_verify" if step is SecondFactorStep.VERIFY else "backoffice:otp_enrol"
+            return HttpResponseRedirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")
+        return view(request, *args, **kwargs)
+
+    return guarded
+
+
+# --- municipality views -----------------------------------------------------------------------------
+
+
+def roles_allow(held: Iterable[str], required: Iterable[str] | None) -> bool:
+    """Whether holding ``held`` satisfies a view that needs one of ``required`` (``None``: any role).
+
+    A Kreis admin may do everything in the municipalities of their Kreis.
+    """
+    held = set(held)
+    if not held:
+        return False
+    if required is None or Role.DISTRICT_ADMIN in held:
+        return True
+    return bool(held & set(required))
+
+
+def staff_view(*, roles: Iterable[Role] | None = None) -> Callable[[View], View]:
+    """Guard a view under ``/backoffice/<slug:municipality_slug>/``.
+
+    The view is called as ``view(request, *args, municipality=..., **kwargs)``. A municipality
+    outside the request's tenant scope, or one where the staff member holds none of ``roles``
+    (``None``: any role), is a 404. The required roles are kept on the wrapper as
+    ``staff_roles`` so that the isolation tests can check every view generically.
+    """
+    required = frozenset(roles) if roles is not None else None
+
+    def decorate(view: View) -> View:
+        @staff_login_required
+        @functools.wraps(view)
+        def guarded(request: HttpRequest, *args: Any, municipality_slug: str, **kwargs: Any) -> HttpResponse:
+            scope = current_scope()
+            if scope is None:
+                raise ScopeError("staff views run in the tenant scope entered by TenantScopeMiddleware")
+            municipality = Municipality.objects.select_related("district").filter(slug=municipality_slug).first()
+            if municipality is None or not scope.allows(municipality.pk):
+                raise Http404
+            if not roles_allow(staff_roles_in(request.user, municipality), required):
+                raise Http404
+            return view(request, *args, municipality=municipality, **kwargs)
+
+        guarded.staff_roles = required  # type: ignore[attr-defined]
+        return guarded
+
+    return decorate
+
+
+# --- login throttling ---------------------------------------------------------------------------------
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The peer address. Behind a reverse proxy this is the proxy; see the report on X-Forwarded-For."""
+    return str(request.META.get("REMOTE_ADDR") or "unknown")
+
+
+@dataclass(frozen=True)
+class LoginThrottle:
+    """Failed attempts per username and per client IP within a sliding window.
+
+    Each failure occupies one of ``LOGIN_THROTTLE_ATTEMPTS`` cache slots for
+    ``LOGIN_THROTTLE_WINDOW_SECONDS``. Slots are claimed with ``cache.add``, which the database
+    cache turns into an insert on a primary key, so concurrent processes cannot both take the
+    same slot. When every slot of the username or of the IP is taken, attempts are refused
+    until the oldest failure expires.
+    """
+
+    kind: Literal["password", "otp"]
+    username: str
+    ip: str
+
+    @property
+    def attempts(self) -> int:
+        return int(settings.LOGIN_THROTTLE_ATTEMPTS)
+
+    @property
+    def window(self) -> dt.timedelta:
+        return dt.timedelta(seconds=int(settings.LOGIN_THROTTLE_WINDOW_SECONDS))
+
+    def _prefixes(self) -> list[str]:
+        user_hash = hashlib.sha256(self.username.strip().lower().encode()).hexdigest()[:32]
+        ip_hash = hashlib.sha256(self.ip.encode()).hexdigest()[:32]
+        return [f"login-throttle:{self.kind}:user:{user_hash}", f"login-throttle:{self.kind}:ip:{ip_hash}"]
+
+    def _slots(self, prefix: str) -> list[str]:
+        return [f"{prefix}:{n}" for n in range(self.attempts)]
+
+    def retry_at(self) -> dt.datetime | None:
+        """When the next attempt will be accepted, or ``None`` if it is accepted now."""
+        blocked_until: list[dt.datetime] = []
+        for prefix in self._prefixes():
+            failures: dict[str, dt.datetime] = cache.get_many(self._slots(prefix))
+            if len(failures) >= self.attempts:
+                blocked_until.append(min(failures.values()) + self.window)
+        now = timezone.now()
+        later = [moment for moment in blocked_until if moment > now]
+        return max(later) if later else None
+
+    def record_failure(self) -> None:
+        now = timezone.now()
+        timeout = int(self.window.total_seconds())
+        for prefix in self._prefixes():
+            slots = self._slots(prefix)
+            taken = cache.get_many(slots)
+            for slot in slots:
+                if slot not in taken and cache.add(slot, now, timeout=timeout):
+                    break
+
+    def reset_username(self) -> None:
+        """After a success, forget the username's failures (the IP's stay: they may be someone else's)."""
+        cache.delete_many(self._slots(self._prefixes()[0]))
