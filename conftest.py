@@ -5,4 +5,5 @@ pytest_plugins = [
     "tests.harness.clock",
     "tests.harness.browser",
     "tests.harness.axe",
+    "tests.harness.staff",
 ]

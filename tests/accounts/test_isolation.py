@@ -1,0 +1,135 @@
+"""Every back-office page of a municipality is closed to everyone but its own staff and the Kreis admin.
+
+The test walks ``accounts/urls_backoffice.py`` so that pages added later are covered without
+anyone remembering to add them here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, reverse
+
+from buergerbuero.accounts import urls_backoffice
+from buergerbuero.accounts.constants import Role, UserKind
+from buergerbuero.accounts.models import User
+from buergerbuero.accounts.permissions import roles_allow
+from buergerbuero.accounts.services import revoke_role
+from buergerbuero.tenants.models import Municipality, Office
+from tests.harness.staff import StaffClient
+
+#: Sample values for URL parameters other than ``municipality_slug``, by URL name. A page of
+#: municipality A that takes e.g. an office or case id must get one here that belongs to A.
+SAMPLE_KWARGS: dict[str, dict[str, object]] = {}
+
+#: Back-office pages that an anonymous visitor may open: the steps of signing in and out.
+SIGN_IN_PAGES = {"login", "otp_verify", "otp_enrol", "logout"}
+
+
+def walk(patterns: list[URLPattern | URLResolver], prefix: str = "") -> Iterator[tuple[str, URLPattern]]:
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            namespace = f"{prefix}{entry.namespace}:" if entry.namespace else prefix
+            yield from walk(entry.url_patterns, namespace)
+        else:
+            assert entry.name, f"every back-office URL needs a name: {entry.pattern}"
+            yield f"{prefix}{entry.name}", entry
+
+
+def municipality_pages() -> list[tuple[str, URLPattern]]:
+    return [
+        (name, pattern)
+        for name, pattern in walk(urls_backoffice.urlpatterns)
+        if "municipality_slug" in pattern.pattern.regex.groupindex
+    ]
+
+
+def url_of_a(name: str, pattern: URLPattern, municipality_a: Municipality) -> str:
+    extra = set(pattern.pattern.regex.groupindex) - {"municipality_slug"}
+    samples = SAMPLE_KWARGS.get(name, {})
+    assert extra <= set(samples), (
+        f"backoffice:{name} takes {sorted(extra)}: add sample values for municipality A to "
+        f"SAMPLE_KWARGS[{name!r}] in {__name__}"
+    )
+    return reverse(f"backoffice:{name}", kwargs={"municipality_slug": municipality_a.slug, **samples})
+
+
+def test_it_finds_the_municipality_pages() -> None:
+    names = {name for name, _ in municipality_pages()}
+    assert {"municipality", "municipality_settings", "audit_log"} <= names
+
+
+def test_it_guards_every_municipality_page_with_staff_view() -> None:
+    for name, pattern in municipality_pages():
+        assert hasattr(pattern.callback, "staff_roles"), f"backoffice:{name} is not decorated with @staff_view"
+
+
+def test_it_sends_anonymous_visitors_to_the_login_page(municipality_a: Municipality, office_a: Office) -> None:
+    client = Client()
+    for name, pattern in walk(urls_backoffice.urlpatterns):
+        if name in SIGN_IN_PAGES:
+            continue
+        if "municipality_slug" in pattern.pattern.regex.groupindex:
+            url = url_of_a(name, pattern, municipality_a)
+        else:
+            url = reverse(f"backoffice:{name}")
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert response["Location"].startswith(reverse("backoffice:login")), url
+
+
+def test_it_shows_citizens_nothing_of_the_back_office(municipality_a: Municipality, office_a: Office) -> None:
+    citizen = User.objects.create(username="buerger", kind=UserKind.CITIZEN, oidc_subject="sub-7")
+    client = Client()
+    client.force_login(citizen)  # citizens sign in through the identity provider, not here
+    for name, pattern in municipality_pages():
+        assert client.get(url_of_a(name, pattern, municipality_a)).status_code == 404, name
+    assert client.get(reverse("backoffice:start")).status_code == 404
+
+
+def test_it_shows_staff_of_another_municipality_a_404(
+    staff_client: StaffClient, clerk_b: User, municipality_a: Municipality, office_a: Office
+) -> None:
+    client = staff_client(clerk_b)
+    pages = municipality_pages()
+    for name, pattern in pages:
+        url = url_of_a(name, pattern, municipality_a)
+        assert client.get(url).status_code == 404, url
+        assert client.post(url).status_code == 404, url
+    # An unknown municipality looks exactly the same.
+    assert client.get(reverse("backoffice:municipality", args=["gibt-es-nicht"])).status_code == 404
+
+
+@pytest.mark.parametrize("who", ["clerk_a", "admin_a", "kreis_admin"])
+def test_it_shows_a_municipality_s_staff_the_pages_their_role_allows(
+    who: str,
+    request: pytest.FixtureRequest,
+    staff_client: StaffClient,
+    municipality_a: Municipality,
+    office_a: Office,
+) -> None:
+    user: User = request.getfixturevalue(who)
+    held = set(user.staff_roles.values_list("role", flat=True))
+    client = staff_client(user)
+    for name, pattern in municipality_pages():
+        expected = 200 if roles_allow(held, pattern.callback.staff_roles) else 404  # type: ignore[attr-defined]
+        assert client.get(url_of_a(name, pattern, municipality_a)).status_code == expected, (who, name)
+
+
+def test_it_closes_the_pages_as_soon_as_the_role_is_revoked(
+    staff_client: StaffClient, clerk_a: User, municipality_a: Municipality
+) -> None:
+    client = staff_client(clerk_a)
+    url = reverse("backoffice:municipality", args=[municipality_a.slug])
+    assert client.get(url).status_code == 200
+    revoke_role(actor=None, staff_role=clerk_a.staff_roles.get(role=Role.CLERK))
+    assert client.get(url).status_code == 404
+
+
+def test_it_shows_a_municipality_s_own_offices_only(
+    staff_client: StaffClient, kreis_admin: User, municipality_a: Municipality, office_a: Office, office_b: Office
+) -> None:
+    page = staff_client(kreis_admin).get(reverse("backoffice:municipality", args=[municipality_a.slug]))
+    assert list(page.context["offices"]) == [office_a]
