@@ -5,6 +5,7 @@ from django.test import Client
 
 from buergerbuero.portal.colours import AA_TEXT, brand_palette, contrast_ratio
 from buergerbuero.portal.monogram import monogram
+from buergerbuero.tenants.constants import MunicipalityKind
 from buergerbuero.tenants.models import District, Municipality
 
 pytestmark = pytest.mark.django_db
@@ -21,6 +22,27 @@ def test_it_shows_the_kreis_and_its_municipalities(
     assert 'href="/kaarst/"' in html
     assert 'href="/juechen/"' in html
     assert html.index("Jüchen") < html.index(">Kaarst<")  # alphabetical
+
+
+def test_it_lists_the_kreis_administration_apart_from_the_towns(
+    client: Client, district: District, municipality_a: Municipality
+) -> None:
+    Municipality.objects.create(
+        district=district,
+        kind=MunicipalityKind.DISTRICT_ADMINISTRATION,
+        name="Rhein-Kreis Neuss – Kreisverwaltung",
+        slug="kreis",
+        ags="05162000",
+        ars="051620000000",
+    )
+
+    response = client.get("/")
+
+    towns = response.context["municipalities"]
+    assert [m.slug for m in towns] == ["kaarst"]
+    assert [m.slug for m in response.context["administrations"]] == ["kreis"]
+    html = response.content.decode()
+    assert html.index('href="/kaarst/"') < html.index('id="administration-title"') < html.index('href="/kreis/"')
 
 
 def test_it_draws_each_badge_in_the_municipality_colour(client: Client, municipality_a: Municipality) -> None:

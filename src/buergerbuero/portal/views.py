@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.views.decorators.http import require_safe
 
+from buergerbuero.tenants.constants import MunicipalityKind
 from buergerbuero.tenants.selectors import current_district, municipality_by_slug, offices_of, public_municipalities
 
 from . import pwa
@@ -22,7 +23,14 @@ BRAND_CSS_MAX_AGE = 24 * 60 * 60
 
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/home.html", {"municipalities": public_municipalities()})
+    return render(
+        request,
+        "portal/home.html",
+        {
+            "municipalities": public_municipalities(),
+            "administrations": public_municipalities(MunicipalityKind.DISTRICT_ADMINISTRATION),
+        },
+    )
 
 
 @require_safe

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
+from .constants import MunicipalityKind
 from .models import District, Municipality, Office, OpeningHours
 
 __all__ = ["current_district", "municipality_by_slug", "offices_of", "public_municipalities"]
@@ -15,8 +16,9 @@ def current_district() -> District | None:
     return District.objects.order_by("id").first()
 
 
-def public_municipalities() -> QuerySet[Municipality]:
-    return Municipality.objects.select_related("district").order_by("name")
+def public_municipalities(kind: str = MunicipalityKind.MUNICIPALITY) -> QuerySet[Municipality]:
+    """The towns of the Kreis (or, with ``kind``, the Kreis's own administration), by name."""
+    return Municipality.objects.filter(kind=kind).select_related("district").order_by("name")
 
 
 def municipality_by_slug(slug: str) -> Municipality:
