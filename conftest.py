@@ -6,4 +6,5 @@ pytest_plugins = [
     "tests.harness.browser",
     "tests.harness.axe",
     "tests.harness.staff",
+    "tests.harness.oidc",
 ]
