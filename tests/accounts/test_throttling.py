@@ -17,11 +17,13 @@ from tests.harness.staff import confirmed_device, current_code
 LOGIN = reverse("backoffice:login")
 START = reverse("backoffice:start")
 ATTEMPTS = 3
+IP_ATTEMPTS = 5
 WINDOW = dt.timedelta(minutes=15)
 
 
 def throttle_settings(settings: SettingsWrapper) -> None:
     settings.LOGIN_THROTTLE_ATTEMPTS = ATTEMPTS
+    settings.LOGIN_THROTTLE_IP_ATTEMPTS = IP_ATTEMPTS
     settings.LOGIN_THROTTLE_WINDOW_SECONDS = int(WINDOW.total_seconds())
 
 
@@ -57,11 +59,47 @@ def test_it_refuses_attempts_after_too_many_failures_from_one_address(
 ) -> None:
     throttle_settings(settings)
     client = Client()
-    for n in range(ATTEMPTS):
+    for n in range(IP_ATTEMPTS - 1):
         attempt(client, f"guess-{n}", "wrong", ip="203.0.113.9")
+    # More failures than one user may have, but a shared town-hall address gets more room.
+    assert attempt(client, "clerk_a", STAFF_PASSWORD, ip="203.0.113.9").status_code == 302
+    client = Client()
+    attempt(client, "guess-last", "wrong", ip="203.0.113.9")
 
     assert attempt(client, "clerk_b", STAFF_PASSWORD, ip="203.0.113.9").status_code == 429
     assert attempt(client, "clerk_b", STAFF_PASSWORD, ip="203.0.113.10").status_code == 302
+
+
+def test_it_counts_the_client_behind_a_trusted_proxy_not_the_proxy(
+    clerk_b: User, settings: SettingsWrapper, clock: time_machine.Coordinates
+) -> None:
+    throttle_settings(settings)
+    settings.TRUSTED_PROXY_COUNT = 1
+    client = Client()
+    proxy = "10.0.0.2"
+    for n in range(IP_ATTEMPTS):
+        # A forged left-most entry must not let the attacker spread failures over many addresses.
+        client.post(
+            LOGIN,
+            {"username": f"guess-{n}", "password": "wrong"},
+            REMOTE_ADDR=proxy,
+            HTTP_X_FORWARDED_FOR=f"192.0.2.{n}, 203.0.113.9",
+        )
+
+    blocked = client.post(
+        LOGIN,
+        {"username": "clerk_b", "password": STAFF_PASSWORD},
+        REMOTE_ADDR=proxy,
+        HTTP_X_FORWARDED_FOR="203.0.113.9",
+    )
+    other = client.post(
+        LOGIN,
+        {"username": "clerk_b", "password": STAFF_PASSWORD},
+        REMOTE_ADDR=proxy,
+        HTTP_X_FORWARDED_FOR="198.51.100.1",
+    )
+    assert blocked.status_code == 429
+    assert other.status_code == 302
 
 
 def test_it_accepts_attempts_again_after_the_window(

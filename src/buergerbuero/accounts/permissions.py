@@ -11,20 +11,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
-import hashlib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from enum import Enum
-from typing import Any, Literal
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
-from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import urlencode
 from django_otp import user_has_device
 
@@ -36,10 +31,8 @@ from .models import User
 from .selectors import staff_roles_in
 
 __all__ = [
-    "LoginThrottle",
     "SecondFactorStep",
     "StaffRequest",
-    "client_ip",
     "roles_allow",
     "second_factor_step",
     "staff_login_required",
@@ -142,68 +135,3 @@ def staff_view(*, roles: Iterable[Role] | None = None) -> Callable[[View], View]
         return guarded
 
     return decorate
-
-
-# --- login throttling ---------------------------------------------------------------------------------
-
-
-def client_ip(request: HttpRequest) -> str:
-    """The peer address. Behind a reverse proxy this is the proxy; see the report on X-Forwarded-For."""
-    return str(request.META.get("REMOTE_ADDR") or "unknown")
-
-
-@dataclass(frozen=True)
-class LoginThrottle:
-    """Failed attempts per username and per client IP within a sliding window.
-
-    Each failure occupies one of ``LOGIN_THROTTLE_ATTEMPTS`` cache slots for
-    ``LOGIN_THROTTLE_WINDOW_SECONDS``. Slots are claimed with ``cache.add``, which the database
-    cache turns into an insert on a primary key, so concurrent processes cannot both take the
-    same slot. When every slot of the username or of the IP is taken, attempts are refused
-    until the oldest failure expires.
-    """
-
-    kind: Literal["password", "otp"]
-    username: str
-    ip: str
-
-    @property
-    def attempts(self) -> int:
-        return int(settings.LOGIN_THROTTLE_ATTEMPTS)
-
-    @property
-    def window(self) -> dt.timedelta:
-        return dt.timedelta(seconds=int(settings.LOGIN_THROTTLE_WINDOW_SECONDS))
-
-    def _prefixes(self) -> list[str]:
-        user_hash = hashlib.sha256(self.username.strip().lower().encode()).hexdigest()[:32]
-        ip_hash = hashlib.sha256(self.ip.encode()).hexdigest()[:32]
-        return [f"login-throttle:{self.kind}:user:{user_hash}", f"login-throttle:{self.kind}:ip:{ip_hash}"]
-
-    def _slots(self, prefix: str) -> list[str]:
-        return [f"{prefix}:{n}" for n in range(self.attempts)]
-
-    def retry_at(self) -> dt.datetime | None:
-        """When the next attempt will be accepted, or ``None`` if it is accepted now."""
-        blocked_until: list[dt.datetime] = []
-        for prefix in self._prefixes():
-            failures: dict[str, dt.datetime] = cache.get_many(self._slots(prefix))
-            if len(failures) >= self.attempts:
-                blocked_until.append(min(failures.values()) + self.window)
-        now = timezone.now()
-        later = [moment for moment in blocked_until if moment > now]
-        return max(later) if later else None
-
-    def record_failure(self) -> None:
-        now = timezone.now()
-        timeout = int(self.window.total_seconds())
-        for prefix in self._prefixes():
-            slots = self._slots(prefix)
-            taken = cache.get_many(slots)
-            for slot in slots:
-                if slot not in taken and cache.add(slot, now, timeout=timeout):
-                    break
-
-    def reset_username(self) -> None:
-        """After a success, forget the username's failures (the IP's stay: they may be someone else's)."""
-        cache.delete_many(self._slots(self._prefixes()[0]))

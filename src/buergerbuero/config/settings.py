@@ -141,7 +141,9 @@ OIDC_TIMEOUT_SECONDS = envint("OIDC_TIMEOUT_SECONDS", 10)
 CITIZEN_SESSION_MAX_SECONDS = envint("CITIZEN_SESSION_MAX_SECONDS", 8 * 60 * 60)
 
 STAFF_OTP_REQUIRED = envbool("STAFF_OTP_REQUIRED", True)
+OTP_TOTP_ISSUER = envstr("OTP_TOTP_ISSUER", "Bürgerbüro")
 LOGIN_THROTTLE_ATTEMPTS = envint("LOGIN_THROTTLE_ATTEMPTS", 5)
+LOGIN_THROTTLE_IP_ATTEMPTS = envint("LOGIN_THROTTLE_IP_ATTEMPTS", 20)
 LOGIN_THROTTLE_WINDOW_SECONDS = envint("LOGIN_THROTTLE_WINDOW_SECONDS", 900)
 
 SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", 30 * 60)
@@ -151,6 +153,8 @@ SESSION_COOKIE_SAMESITE = "Lax"
 
 # --- security ---------------------------------------------------------------
 HTTPS = envbool("HTTPS", False)
+# How many reverse proxies in front of us append to X-Forwarded-For (0: none; the peer is the client).
+TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)
 if envbool("TRUST_X_FORWARDED_PROTO", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = HTTPS and envbool("SECURE_SSL_REDIRECT", True)

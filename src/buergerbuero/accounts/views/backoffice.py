@@ -37,6 +37,7 @@ from django_otp import login as otp_login
 from django_otp import user_has_device, verify_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from buergerbuero.core.client_ip import client_ip
 from buergerbuero.core.models import AuditEntry
 from buergerbuero.tenants.forms import MunicipalityBrandingForm
 from buergerbuero.tenants.models import Municipality
@@ -47,10 +48,8 @@ from ..constants import Role, UserKind
 from ..forms import StaffLoginForm, TokenForm
 from ..models import User
 from ..permissions import (
-    LoginThrottle,
     SecondFactorStep,
     StaffRequest,
-    client_ip,
     roles_allow,
     second_factor_step,
     staff_login_required,
@@ -58,6 +57,7 @@ from ..permissions import (
 )
 from ..selectors import is_district_admin, staff_municipalities, staff_roles_in
 from ..services import confirm_totp_device, enrol_totp_device
+from ..throttling import LoginThrottle
 
 #: Who may change a municipality's settings and read its audit log (a Kreis admin always may).
 ADMIN_ROLES = (Role.MUNICIPALITY_ADMIN,)
