@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 from typing import Any, Final
@@ -14,6 +15,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from .. import oidc
@@ -149,6 +151,7 @@ def oidc_callback(request: HttpRequest) -> HttpResponse:
 @requires_assurance(AssuranceLevel.NONE)
 def my_office(request: HttpRequest) -> HttpResponse:
     level = citizen_level(request)
+    logged_in_at = citizen_logged_in_at(request)
     return render(
         request,
         "accounts/citizen/my_office.html",
@@ -158,7 +161,7 @@ def my_office(request: HttpRequest) -> HttpResponse:
             "level_explanation": LEVEL_EXPLANATIONS[level],
             "can_step_up": level < AssuranceLevel.HIGH,
             "step_up_acr_values": ACR_FOR_LEVEL[AssuranceLevel.HIGH],
-            "logged_in_at": citizen_logged_in_at(request),
+            "logged_in_at": dt.datetime.fromtimestamp(logged_in_at, tz=dt.UTC) if logged_in_at else None,
         },
     )
 
@@ -208,9 +211,19 @@ def _login_page(
             "required": required,
             "acr_values": ACR_FOR_LEVEL.get(required, ""),
             "error": error,
+            "idle_limit": _duration(settings.SESSION_COOKIE_AGE),
+            "login_limit": _duration(settings.CITIZEN_SESSION_MAX_SECONDS),
         },
         status=status,
     )
+
+
+def _duration(seconds: int) -> str:
+    if seconds % 3600 == 0:
+        hours = seconds // 3600
+        return ngettext("%(count)d hour", "%(count)d hours", hours) % {"count": hours}
+    minutes = max(1, seconds // 60)
+    return ngettext("%(count)d minute", "%(count)d minutes", minutes) % {"count": minutes}
 
 
 def _site_url(path: str) -> str:
