@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from buergerbuero.accounts.oidc import citizen_username, profile_from_claims
+from buergerbuero.accounts.claims import citizen_username, profile_from_claims
 
 
 def test_it_takes_the_profile_from_the_standard_claims() -> None:

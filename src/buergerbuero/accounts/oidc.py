@@ -14,7 +14,6 @@ The steps, in the order the views call them: :func:`provider_metadata`,
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import hashlib
 import logging
 import secrets
@@ -27,15 +26,9 @@ from urllib.parse import quote, urlencode
 
 import httpx
 from django.conf import settings
-from django.db import transaction
 from joserfc import jwt
 from joserfc.errors import InvalidKeyIdError, JoseError
 from joserfc.jwk import KeySet
-
-from buergerbuero.core.audit import log_action
-
-from .constants import UserKind
-from .models import User
 
 __all__ = [
     "AuthorizationRequest",
@@ -52,7 +45,6 @@ __all__ = [
     "fetch_userinfo",
     "new_authorization_request",
     "provider_metadata",
-    "update_citizen",
     "verify_id_token",
 ]
 
@@ -337,80 +329,3 @@ def _json_object(response: httpx.Response) -> dict[str, Any]:
 
 
 # --- the citizen's account --------------------------------------------------------------
-
-PROFILE_FIELDS: Final = ("first_name", "last_name", "email", "street", "postcode", "city", "birth_date")
-
-
-def update_citizen(*, issuer: str, claims: Mapping[str, Any]) -> User:
-    """Find or create the citizen ``(issuer, claims["sub"])`` and refresh their profile from ``claims``.
-
-    Claims the provider did not send leave the stored value as it is.
-    """
-    subject = claims["sub"]
-    with transaction.atomic():
-        user, created = User.objects.select_for_update().get_or_create(
-            oidc_issuer=issuer,
-            oidc_subject=subject,
-            defaults={"kind": UserKind.CITIZEN, "username": citizen_username(issuer, subject)},
-        )
-        if not user.is_citizen:
-            raise IdentityConflict(f"subject {subject!r} of {issuer} belongs to a {user.kind} account")
-        before = {name: getattr(user, name) for name in PROFILE_FIELDS}
-        for name, value in profile_from_claims(claims).items():
-            setattr(user, name, value)
-        if created:
-            user.set_unusable_password()
-        changed = [name for name in PROFILE_FIELDS if getattr(user, name) != before[name]]
-        if created or changed:
-            user.save()
-        if created:
-            log_action(actor=user, action="accounts.citizen.create", obj=user)
-        elif changed:
-            # Only which fields changed: the values are personal data the audit log need not copy.
-            log_action(actor=user, action="accounts.citizen.refresh_profile", obj=user, changes={"fields": changed})
-    return user
-
-
-def citizen_username(issuer: str, subject: str) -> str:
-    """A stable, unique username for a citizen; nobody types it."""
-    digest = hashlib.sha256(f"{issuer}\n{subject}".encode()).hexdigest()
-    return f"citizen-{digest[:32]}"
-
-
-def profile_from_claims(claims: Mapping[str, Any]) -> dict[str, Any]:
-    """The profile fields that ``claims`` (OpenID Connect standard claims) say something about."""
-    profile: dict[str, Any] = {}
-
-    def text(value: object, max_length: int) -> str | None:
-        return value.strip()[:max_length] if isinstance(value, str) else None
-
-    given, family = text(claims.get("given_name"), 150), text(claims.get("family_name"), 150)
-    if given is None and family is None and (name := text(claims.get("name"), 301)):
-        given, _, family = name.rpartition(" ")
-    if given is not None:
-        profile["first_name"] = given[:150]
-    if family is not None:
-        profile["last_name"] = family[:150]
-    if (email := text(claims.get("email"), 254)) is not None:
-        profile["email"] = email
-    address = claims.get("address")
-    if isinstance(address, Mapping):
-        street = text(address.get("street_address"), 200)
-        if street is not None:
-            profile["street"] = ", ".join(line.strip() for line in street.splitlines() if line.strip())[:200]
-        if (postcode := text(address.get("postal_code"), 10)) is not None:
-            profile["postcode"] = postcode
-        if (city := text(address.get("locality"), 100)) is not None:
-            profile["city"] = city
-    if (birthdate := text(claims.get("birthdate"), 10)) is not None:
-        profile["birth_date"] = _date_or_none(birthdate)
-    return profile
-
-
-def _date_or_none(value: str) -> dt.date | None:
-    # OpenID Connect allows "0000-MM-DD" (year withheld) and "YYYY" alone: neither is a date of birth.
-    try:
-        date = dt.date.fromisoformat(value)
-    except ValueError:
-        return None
-    return date if len(value) == 10 else None

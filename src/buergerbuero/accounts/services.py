@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -10,8 +13,10 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from buergerbuero.core.audit import log_action
 from buergerbuero.tenants.models import District, Municipality
 
+from .claims import PROFILE_FIELDS, citizen_username, profile_from_claims
 from .constants import Role, UserKind
 from .models import StaffRole, User
+from .oidc import IdentityConflict
 
 __all__ = [
     "TOTP_DEVICE_NAME",
@@ -20,6 +25,7 @@ __all__ = [
     "enrol_totp_device",
     "grant_role",
     "revoke_role",
+    "update_citizen",
 ]
 
 TOTP_DEVICE_NAME = "Authenticator"
@@ -123,3 +129,33 @@ def confirm_totp_device(*, device: TOTPDevice, token: str, actor: User | None) -
     TOTPDevice.objects.filter(user_id=device.user_id, confirmed=False).delete()
     log_action(actor=actor, action="accounts.totp_device.confirmed", obj=device)
     return True
+
+
+def update_citizen(*, issuer: str, claims: Mapping[str, Any]) -> User:
+    """Find or create the citizen ``(issuer, claims["sub"])`` and refresh their profile from ``claims``.
+
+    Claims the provider did not send leave the stored value as it is.
+    """
+    subject = claims["sub"]
+    with transaction.atomic():
+        user, created = User.objects.select_for_update().get_or_create(
+            oidc_issuer=issuer,
+            oidc_subject=subject,
+            defaults={"kind": UserKind.CITIZEN, "username": citizen_username(issuer, subject)},
+        )
+        if not user.is_citizen:
+            raise IdentityConflict(f"subject {subject!r} of {issuer} belongs to a {user.kind} account")
+        before = {name: getattr(user, name) for name in PROFILE_FIELDS}
+        for name, value in profile_from_claims(claims).items():
+            setattr(user, name, value)
+        if created:
+            user.set_unusable_password()
+        changed = [name for name in PROFILE_FIELDS if getattr(user, name) != before[name]]
+        if created or changed:
+            user.save()
+        if created:
+            log_action(actor=user, action="accounts.citizen.create", obj=user)
+        elif changed:
+            # Only which fields changed: the values are personal data the audit log need not copy.
+            log_action(actor=user, action="accounts.citizen.refresh_profile", obj=user, changes={"fields": changed})
+    return user

@@ -31,6 +31,7 @@ from ..assurance import (
     start_citizen_session,
 )
 from ..constants import AssuranceLevel
+from ..services import update_citizen
 
 logger = logging.getLogger(__name__)
 
@@ -117,7 +118,7 @@ def oidc_callback(request: HttpRequest) -> HttpResponse:
         )
         claims = oidc.verify_id_token(metadata, tokens.id_token, nonce=pending["nonce"])
         userinfo = oidc.fetch_userinfo(metadata, access_token=tokens.access_token, subject=claims["sub"])
-        user = oidc.update_citizen(issuer=metadata.issuer, claims={**claims, **userinfo})
+        user = update_citizen(issuer=metadata.issuer, claims={**claims, **userinfo})
     except oidc.ProviderUnavailable as error:
         logger.warning("citizen login: provider unavailable", extra={"error": str(error)})
         return failed("unavailable", 502)
