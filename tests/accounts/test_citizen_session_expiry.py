@@ -50,3 +50,20 @@ def test_it_logs_an_idle_citizen_out_after_half_an_hour(
     clock_at_real_time.shift(dt.timedelta(minutes=31))
 
     assert client.get("/konto/").status_code == 302
+
+
+def test_it_ends_an_old_login_on_public_pages_too(
+    clock_at_real_time: time_machine.Coordinates, citizen_login: CitizenLogin, settings: Settings, district: object
+) -> None:
+    settings.CITIZEN_SESSION_MAX_SECONDS = 40 * 60
+    client = citizen_login("jonas.schmitz")
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    clock_at_real_time.shift(dt.timedelta(minutes=25))
+    assert client.get("/").status_code == 200
+    assert "_auth_user_id" in client.session
+
+    clock_at_real_time.shift(dt.timedelta(minutes=20))  # within the idle limit, past the maximum
+    page = client.get("/").content.decode()
+
+    assert "_auth_user_id" not in client.session
+    assert "Your login has expired" in page

@@ -60,6 +60,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "buergerbuero.accounts.middleware.CitizenSessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "buergerbuero.core.middleware.TenantScopeMiddleware",
 ]
