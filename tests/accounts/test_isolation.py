@@ -13,7 +13,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, reverse
 
 from buergerbuero.accounts import urls_backoffice
-from buergerbuero.accounts.constants import Role, UserKind
+from buergerbuero.accounts.constants import Role
 from buergerbuero.accounts.models import User
 from buergerbuero.accounts.permissions import roles_allow
 from buergerbuero.accounts.services import revoke_role
@@ -80,10 +80,10 @@ def test_it_sends_anonymous_visitors_to_the_login_page(municipality_a: Municipal
         assert response["Location"].startswith(reverse("backoffice:login")), url
 
 
-def test_it_shows_citizens_nothing_of_the_back_office(municipality_a: Municipality, office_a: Office) -> None:
-    citizen = User.objects.create(username="buerger", kind=UserKind.CITIZEN, oidc_subject="sub-7")
-    client = Client()
-    client.force_login(citizen)  # citizens sign in through the identity provider, not here
+def test_it_shows_citizens_nothing_of_the_back_office(
+    municipality_a: Municipality, office_a: Office, citizen_high: Client
+) -> None:
+    client = citizen_high  # logged in through the identity provider, at the highest level
     for name, pattern in municipality_pages():
         assert client.get(url_of_a(name, pattern, municipality_a)).status_code == 404, name
     assert client.get(reverse("backoffice:start")).status_code == 404
