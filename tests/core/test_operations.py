@@ -4,6 +4,7 @@ import logging
 import pytest
 from django.db import connection
 from django.test import Client
+from pytest_django import Settings as SettingsWrapper
 
 from buergerbuero.core.logging import JsonFormatter
 
@@ -54,9 +55,18 @@ def test_it_sends_security_headers(client: Client) -> None:
     assert "default-src 'self'" in csp
     assert "frame-ancestors 'none'" in csp
     assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert "form-action 'self' http://127.0.0.1:9400;" in f"{csp};"  # the login form leads to the provider
     assert response["X-Frame-Options"] == "DENY"
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Referrer-Policy"] == "same-origin"
+
+
+@pytest.mark.django_db
+def test_it_lets_forms_lead_to_the_configured_identity_provider_only(client: Client, settings: SettingsWrapper) -> None:
+    settings.OIDC_ISSUER = "https://id.example.org/realms/buerger"
+    csp = client.get("/healthz")["Content-Security-Policy"]
+    assert "form-action 'self' https://id.example.org;" in f"{csp};"
+    assert "127.0.0.1:9400" not in csp
 
 
 @pytest.mark.django_db

@@ -173,8 +173,10 @@ CONTENT_SECURITY_POLICY = envstr(
     "CONTENT_SECURITY_POLICY",
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; "
-    "form-action 'self' " + OIDC_ISSUER + "; frame-ancestors 'none'; manifest-src 'self'; worker-src 'self'",
+    "frame-ancestors 'none'; manifest-src 'self'; worker-src 'self'",
 )
+# Without form-action in the policy above, the middleware adds `form-action 'self' <OIDC issuer origin>`:
+# the citizen login form redirects to the identity provider, and browsers check that redirect too.
 
 # --- internationalisation -----------------------------------------------------
 LANGUAGE_CODE = "de"

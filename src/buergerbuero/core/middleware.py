@@ -3,6 +3,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -44,6 +45,15 @@ class RequestMetricsMiddleware:
         return response
 
 
+def content_security_policy() -> str:
+    """The configured policy; unless it says otherwise, forms may post to us and lead to the identity provider."""
+    policy: str = settings.CONTENT_SECURITY_POLICY
+    if "form-action" in policy:
+        return policy
+    issuer = urlsplit(settings.OIDC_ISSUER)
+    return f"{policy}; form-action 'self' {issuer.scheme}://{issuer.netloc}"
+
+
 class SecurityHeadersMiddleware:
     """Headers Django does not set itself: Content-Security-Policy and Permissions-Policy."""
 
@@ -52,7 +62,7 @@ class SecurityHeadersMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        response.headers.setdefault("Content-Security-Policy", settings.CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("Content-Security-Policy", content_security_policy())
         response.headers.setdefault("Permissions-Policy", "camera=(self), geolocation=(self), microphone=()")
         return response
 
