@@ -57,11 +57,15 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
             time.sleep(0.3)
         yield f"http://127.0.0.1:{port}", log.read_text()
     finally:
-        os.killpg(process.pid, signal.SIGINT)
+        # Only the launcher is told to stop (as a service manager would); it must stop its children.
+        process.send_signal(signal.SIGTERM)
         try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=30)
+        finally:
+            survivors = subprocess.run(["pgrep", "-g", str(process.pid)], capture_output=True, text=True).stdout
+            if survivors.strip():
+                os.killpg(process.pid, signal.SIGKILL)
+        assert not survivors.strip(), f"run_demo left processes running: {survivors}"
 
 
 def test_it_serves_the_kreis_home_kaarst_in_its_branding_and_a_healthy_status(demo: tuple[str, str]) -> None:

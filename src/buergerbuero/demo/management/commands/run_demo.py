@@ -22,6 +22,14 @@ from buergerbuero.demo.loader import load_demo
 MANAGE = str(Path(settings.BASE_DIR) / "manage.py")
 
 
+class _Stop(Exception):
+    """Ctrl-C or a termination signal: stop the demo's processes and exit."""
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise _Stop
+
+
 class Command(BaseCommand):
     help = "Run the demo: web server, task worker and local OpenID Connect provider on 127.0.0.1."
 
@@ -60,6 +68,10 @@ class Command(BaseCommand):
                 "--host", "127.0.0.1", "--port", str(port), "--no-access-log",
             ],
         }  # fmt: skip
+        # Explicit handlers: a shell that starts us in the background makes us ignore SIGINT,
+        # and service managers stop us with SIGTERM. Either way the three processes must go too.
+        signal.signal(signal.SIGINT, _stop)
+        signal.signal(signal.SIGTERM, _stop)
         processes = {name: subprocess.Popen(cmd, env=env) for name, cmd in commands.items()}  # noqa: S603 - our own argv
         try:
             _wait_until_up(f"{issuer}/.well-known/openid-configuration", processes, "identity provider")
@@ -69,7 +81,7 @@ class Command(BaseCommand):
                 time.sleep(0.5)
             failed = [name for name, process in processes.items() if process.poll() is not None]
             raise CommandError(f"The {', '.join(failed)} stopped; see the output above.")
-        except KeyboardInterrupt:
+        except _Stop:
             self.stdout.write("\nStopping …")
         finally:
             for process in processes.values():
