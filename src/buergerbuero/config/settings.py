@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "ninja",  # serves Swagger UI from our own static files, never from a CDN
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_tasks",

@@ -1,0 +1,15 @@
+"""The public JSON API: one NinjaAPI, one router per app. Schema at /api/openapi.json, docs at /api/docs."""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+
+from buergerbuero.tenants.api import router as tenants_router
+
+api = NinjaAPI(
+    title="Bürgerbüro API",
+    version="1",
+    description="Public API of the digital citizen office of a Kreis and its municipalities.",
+    urls_namespace="api",
+)
+api.add_router("/", tenants_router)
