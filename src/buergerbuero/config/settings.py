@@ -92,6 +92,8 @@ if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=envint("DB_CONN_MAX_AGE", 60))}
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 else:
+    # SQLite needs its folder; var/ is not in the repository, so a fresh clone creates it here.
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
     # The embedded default: one file under var/, WAL so readers never block the
     # writer, IMMEDIATE transactions so that atomic claims take the write lock
     # up front instead of failing on upgrade.
