@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Router, Schema
 
+from .models import Municipality, Office
 from .selectors import municipality_by_slug, offices_of, public_municipalities
 
 router = Router(tags=["municipalities"])
@@ -19,6 +22,11 @@ class MunicipalityOut(Schema):
     ags: str
     ars: str
     url: str
+
+    @staticmethod
+    def resolve_url(municipality: Municipality, context: dict[str, Any]) -> str:
+        request: HttpRequest = context["request"]
+        return request.build_absolute_uri(municipality.get_absolute_url())
 
 
 class OpeningIntervalOut(Schema):
@@ -43,43 +51,12 @@ class OfficeOut(Schema):
 
 
 @router.get("/municipalities", response=list[MunicipalityOut], summary="Municipalities of the Kreis")
-def list_municipalities(request: HttpRequest, kind: str | None = None) -> list[MunicipalityOut]:
+def list_municipalities(request: HttpRequest, kind: str | None = None) -> QuerySet[Municipality]:
     """The towns of the Kreis and, with ``kind=district_administration``, the Kreis's own administration."""
-    municipalities = public_municipalities(kind) if kind else public_municipalities()
-    return [
-        MunicipalityOut(
-            slug=m.slug,
-            name=m.name,
-            kind=m.kind,
-            ags=m.ags,
-            ars=m.ars,
-            url=request.build_absolute_uri(m.get_absolute_url()),
-        )
-        for m in municipalities
-    ]
+    return public_municipalities(kind) if kind else public_municipalities()
 
 
 @router.get("/municipalities/{slug}/offices", response=list[OfficeOut], summary="Offices and opening hours")
-def list_offices(request: HttpRequest, slug: str) -> list[OfficeOut]:
+def list_offices(request: HttpRequest, slug: str) -> QuerySet[Office]:
     """The offices of one municipality with address, position and opening hours (404 for an unknown slug)."""
-    municipality = municipality_by_slug(slug)
-    return [
-        OfficeOut(
-            slug=office.slug,
-            name=office.name,
-            street=office.street,
-            house_number=office.house_number,
-            postcode=office.postcode,
-            city=office.city,
-            latitude=float(office.latitude) if office.latitude is not None else None,
-            longitude=float(office.longitude) if office.longitude is not None else None,
-            phone=office.phone,
-            email=office.email,
-            accessibility=office.accessibility,
-            opening_hours=[
-                OpeningIntervalOut(weekday=h.weekday, opens=h.opens, closes=h.closes)
-                for h in office.opening_hours.all()
-            ],
-        )
-        for office in offices_of(municipality)
-    ]
+    return offices_of(municipality_by_slug(slug))
