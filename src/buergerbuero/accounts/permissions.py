@@ -24,7 +24,7 @@ from django.utils.http import urlencode
 from django_otp import user_has_device
 
 from buergerbuero.core.tenancy import ScopeError, current_scope
-from buergerbuero.tenants.models import Municipality
+from buergerbuero.tenants.selectors import municipality_by_slug
 
 from .constants import Role
 from .models import User
@@ -124,8 +124,8 @@ def staff_view(*, roles: Iterable[Role] | None = None) -> Callable[[View], View]
             scope = current_scope()
             if scope is None:
                 raise ScopeError("staff views run in the tenant scope entered by TenantScopeMiddleware")
-            municipality = Municipality.objects.select_related("district").filter(slug=municipality_slug).first()
-            if municipality is None or not scope.allows(municipality.pk):
+            municipality = municipality_by_slug(municipality_slug)  # 404 for an unknown slug
+            if not scope.allows(municipality.pk):
                 raise Http404
             if not roles_allow(staff_roles_in(request.user, municipality), required):
                 raise Http404

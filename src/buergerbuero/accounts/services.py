@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from buergerbuero.core.audit import log_action
+from buergerbuero.core.audit import diff, log_action, snapshot
 from buergerbuero.tenants.models import District, Municipality
 
 from .claims import PROFILE_FIELDS, citizen_username, profile_from_claims
@@ -145,12 +145,12 @@ def update_citizen(*, issuer: str, claims: Mapping[str, Any]) -> User:
         )
         if not user.is_citizen:
             raise IdentityConflict(f"subject {subject!r} of {issuer} belongs to a {user.kind} account")
-        before = {name: getattr(user, name) for name in PROFILE_FIELDS}
+        before = snapshot(user, PROFILE_FIELDS)
         for name, value in profile_from_claims(claims).items():
             setattr(user, name, value)
         if created:
             user.set_unusable_password()
-        changed = [name for name in PROFILE_FIELDS if getattr(user, name) != before[name]]
+        changed = list(diff(before, snapshot(user, PROFILE_FIELDS)))
         if created or changed:
             user.save()
         if created:
