@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
+from buergerbuero.catalog.api import router as catalog_router
 from buergerbuero.tenants.api import router as tenants_router
 
 api = NinjaAPI(
@@ -13,3 +14,4 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 api.add_router("/", tenants_router)
+api.add_router("/", catalog_router)

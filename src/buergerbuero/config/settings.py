@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "buergerbuero.core",
     "buergerbuero.tenants",
     "buergerbuero.accounts",
+    "buergerbuero.catalog",
     "buergerbuero.portal",
     "buergerbuero.analytics",
     "buergerbuero.demo",

@@ -14,7 +14,11 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("konto/", include("buergerbuero.accounts.urls")),
+    # The catalogue's fixed back-office paths (/backoffice/katalog/) before the municipality slug.
+    path("backoffice/", include("buergerbuero.catalog.urls_backoffice")),
     path("backoffice/", include("buergerbuero.accounts.urls_backoffice")),
+    # Before the portal, whose municipality entry URLs (/kaarst/) are a catch-all slug.
+    path("", include("buergerbuero.catalog.urls")),
     # The portal comes last: its municipality entry URLs (/kaarst/) are a catch-all slug.
     path("", include("buergerbuero.portal.urls")),
 ]

@@ -7,6 +7,8 @@ through the tenant scope (``TenantManager``).
 
 from __future__ import annotations
 
+import uuid
+
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -54,6 +56,7 @@ class Municipality(models.Model):
     (AGS ``05162000``, ARS ``051620000000``), so it owns offices and cases the same way.
     """
 
+    public_id = models.UUIDField(_("public ID"), default=uuid.uuid4, unique=True, editable=False)
     district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="municipalities")
     kind = models.CharField(
         _("kind"), max_length=30, choices=MunicipalityKind.choices, default=MunicipalityKind.MUNICIPALITY
@@ -94,6 +97,7 @@ class Municipality(models.Model):
 class Office(models.Model):
     """A Standort: a place where citizens are served."""
 
+    public_id = models.UUIDField(_("public ID"), default=uuid.uuid4, unique=True, editable=False)
     municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="offices")
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(_("slug"))

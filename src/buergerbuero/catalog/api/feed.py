@@ -1,0 +1,5 @@
+"""feed (being built)."""
+
+from ninja import Router
+
+router = Router()

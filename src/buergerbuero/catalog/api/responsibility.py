@@ -1,0 +1,5 @@
+"""responsibility (being built)."""
+
+from ninja import Router
+
+router = Router()

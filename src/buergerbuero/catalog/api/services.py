@@ -1,0 +1,5 @@
+"""services (being built)."""
+
+from ninja import Router
+
+router = Router()
