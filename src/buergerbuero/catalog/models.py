@@ -149,9 +149,7 @@ class DocumentRequirement(models.Model):
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     name_de = models.CharField(_("document (German)"), max_length=300)
     name_en = models.CharField(_("document (English)"), max_length=300, blank=True)
-    note_de = models.CharField(
-        _("note (German)"), max_length=300, blank=True, help_text=_("e.g. original, not a copy")
-    )
+    note_de = models.CharField(_("note (German)"), max_length=300, blank=True, help_text=_("e.g. original, not a copy"))
     note_en = models.CharField(_("note (English)"), max_length=300, blank=True)
     condition = models.JSONField(_("condition"), null=True, blank=True, help_text=_("Empty: always required"))
 
