@@ -11,6 +11,7 @@ from django.db import transaction
 
 from buergerbuero.accounts.constants import Role, UserKind
 from buergerbuero.accounts.models import StaffRole, User
+from buergerbuero.catalog.geo import load_postcodes
 from buergerbuero.core.tenancy import scopes_disabled
 from buergerbuero.tenants.constants import MunicipalityKind
 from buergerbuero.tenants.gazetteer import kreis_entry, municipalities_of_kreis
@@ -30,6 +31,7 @@ def load_demo(*, progress: Progress = lambda message: None) -> District:
     with scopes_disabled():
         district = _load_district(progress)
         _load_staff(district, progress)
+        load_postcodes(progress=progress)
     return district
 
 
