@@ -27,7 +27,12 @@ class Command(BaseCommand):
         if not path.is_file():
             raise CommandError(f"No postcode file at {path}")
         verbose = int(options.get("verbosity", 1)) >= 1
-        result = load_postcodes(path, prune=prune, progress=lambda line: verbose and self.stdout.write(line))
+
+        def progress(line: str) -> None:
+            if verbose:
+                self.stdout.write(line)
+
+        result = load_postcodes(path, prune=prune, progress=progress)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Postcodes: {result.created} created, {result.updated} updated, {result.unchanged} unchanged, "
