@@ -125,6 +125,8 @@ TASKS = {
         "BACKEND": envstr("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
     }
 }
+# Seconds the catalogue feed importer waits for another installation's feed (connect and each read).
+CATALOG_FEED_TIMEOUT_SECONDS = envint("CATALOG_FEED_TIMEOUT_SECONDS", 20)
 
 # --- identity ---------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -17,6 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext
 from ninja import Query, Router, Schema
+from ninja.responses import Status
 
 from buergerbuero.tenants.selectors import current_district
 
@@ -92,9 +93,9 @@ def catalog_feed(request: HttpRequest, response: HttpResponse, query: Query[Feed
     try:
         after = decode_cursor(query.cursor)
     except InvalidCursor as error:
-        return 400, {"detail": str(error)}
+        return Status(400, {"detail": str(error)})
     if not 1 <= query.limit <= MAX_LIMIT:
-        return 400, {"detail": gettext("The limit must be between 1 and %(max)d.") % {"max": MAX_LIMIT}}
+        return Status(400, {"detail": gettext("The limit must be between 1 and %(max)d.") % {"max": MAX_LIMIT}})
     etag = f'W/"feed-{FEED_VERSION}-{catalog_version()}-{after}-{query.limit}"'
     if etag in request.headers.get("If-None-Match", ""):
         not_modified = HttpResponse(status=304)
@@ -123,5 +124,5 @@ def catalog_feed_record(request: HttpRequest, kind: FeedKind, record_id: uuid.UU
     reader has not seen yet (the feed orders by last change, not by dependency)."""
     item = feed_record_item(kind, record_id, _service_url(request))
     if item is None:
-        return 404, {"detail": gettext("This record is not in the catalogue feed.")}
+        return Status(404, {"detail": gettext("This record is not in the catalogue feed.")})
     return item
