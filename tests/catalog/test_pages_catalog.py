@@ -246,3 +246,10 @@ def test_it_shows_the_availability_map_in_a_towns_branding(client: Client, catal
     assert 'class="availability__current">Kaarst</th>' in page
     assert 'href="/kaarst/leistungen/personalausweis/"' in page
     assert Category.objects.count() == 2 and LifeSituation.objects.count() == 1
+
+
+def test_the_home_and_town_pages_link_to_the_catalogue(client: Client, office_a: Office) -> None:
+    assert 'href="/leistungen/#zustaendigkeit"' in html(client, "/")
+    town = html(client, "/kaarst/")
+    assert 'href="/kaarst/leistungen/">Services from A to Z</a>' in town
+    assert 'href="/kaarst/leistungen/#lebenslagen"' in town
