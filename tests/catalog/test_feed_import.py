@@ -17,6 +17,7 @@ from django.test import Client
 from buergerbuero.catalog.constants import FeedKind
 from buergerbuero.catalog.feed_import import FeedSyncError, source_for_url, sync_source
 from buergerbuero.catalog.models import CatalogChange, FeedSource, ImportedRecord, Service, ServiceOffering
+from buergerbuero.catalog.tasks import sync_catalog_feeds
 from buergerbuero.catalog.versioning import catalog_version
 from buergerbuero.tenants.models import Municipality, Office
 from tests.catalog.factories import CategoryFactory, DocumentRequirementFactory, ServiceFactory, ServiceOfferingFactory
@@ -156,3 +157,12 @@ def test_it_records_an_answer_that_is_no_feed(kreis_scope: None, source: FeedSou
         sync_source(source, client=client)
     source.refresh_from_db()
     assert "not a catalogue feed" in source.last_error and source.cursor == ""
+
+
+def test_it_syncs_from_a_task_and_records_an_unreachable_source(kreis_scope: None) -> None:
+    gone = source_for_url(url="http://127.0.0.1:9", name="Abgeschaltet")
+    outcome = sync_catalog_feeds.call(gone.pk)
+    assert outcome["Abgeschaltet"].startswith("error: ")
+    gone.refresh_from_db()
+    assert "Could not reach" in gone.last_error and gone.last_synced_at is None
+    assert sync_catalog_feeds.call()["Abgeschaltet"].startswith("error: ")
