@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection
 from django.db.models import Count, Prefetch, Q, QuerySet
@@ -16,6 +17,7 @@ from buergerbuero.tenants.constants import MunicipalityKind
 from buergerbuero.tenants.models import Municipality, Office
 from buergerbuero.tenants.selectors import offices_of
 
+from .checklist import Checklist, build_checklist
 from .constants import Level
 from .geo import PostcodeError, clean_postcode
 from .models import Category, LifeSituation, OfferingHours, PostcodeArea, Service, ServiceOffering
@@ -46,6 +48,7 @@ __all__ = [
     "backoffice_services",
     "build_search_catalog",
     "catalogue_groups",
+    "checklist_for",
     "clear_search_cache",
     "district_administration",
     "home_municipality",
@@ -255,6 +258,17 @@ def _official(municipality: Municipality) -> str:
 
 def _district_name(municipality: Municipality) -> str:
     return municipality.district.name
+
+
+def checklist_for(
+    service: Service, municipality: Municipality | None, answers: dict[str, Any]
+) -> tuple[Checklist, Responsibility | None]:
+    """The document checklist of ``service`` for ``answers``: the Kreis catalogue's, or for residents of
+    ``municipality`` the variant of whoever is responsible for them (check the responsibility's status)."""
+    responsibility = responsibility_for(service, municipality) if municipality is not None else None
+    shown = responsibility.variant if responsibility is not None else variant(service)
+    requirements = service.requirements.order_by("position", "id")
+    return build_checklist(shown, requirements, answers), responsibility
 
 
 def available_service_ids(municipality: Municipality) -> set[int]:

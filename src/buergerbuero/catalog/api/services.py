@@ -1,5 +1,6 @@
 """``GET /api/services``: the catalogue's services, searched and ranked like the search page;
-``GET /api/services/{slug}``: one service, optionally as a municipality shows it.
+``GET /api/services/{slug}``: one service, optionally as a municipality shows it;
+``GET /api/services/{slug}/checklist``: its document checklist for the questionnaire's answers.
 
 Texts come in the language of the request (``Accept-Language``: de or en; German otherwise).
 """
@@ -7,17 +8,28 @@ Texts come in the language of the request (``Accept-Language``: de or en; German
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from buergerbuero.tenants.models import Municipality
 from buergerbuero.tenants.selectors import municipality_by_slug
 
+from ..checklist import answers_query, parse_answers, questions_of
 from ..fees import describe
 from ..models import Category, LifeSituation, Service
-from ..selectors import SEARCH_PAGE_SIZE, available_service_ids, offering_of, search_items, search_services
+from ..responsibility import Status
+from ..selectors import (
+    SEARCH_PAGE_SIZE,
+    available_service_ids,
+    checklist_for,
+    offering_of,
+    search_items,
+    search_services,
+)
 from ..variants import ServiceVariant, variant
 from ..views.search import MAX_QUERY_LENGTH, service_url
 
@@ -205,4 +217,130 @@ def get_service(
         contact_email=shown.contact_email,
         origin_url=service.origin_url,
         url=request.build_absolute_uri(service_url(service.slug, place)),
+    )
+
+
+# --- the document checklist --------------------------------------------------------------------------------
+
+
+class OptionOut(Schema):
+    value: str
+    label: str
+
+
+class QuestionOut(Schema):
+    key: str = Field(description="The query parameter that answers it")
+    kind: str = Field(description="choice (one of the options' values), number, or boolean (true/false)")
+    label: str
+    help: str
+    options: list[OptionOut]
+    min: float | None
+    max: float | None
+
+
+class ChecklistItemOut(Schema):
+    name: str
+    note: str
+
+
+class FeeQuoteOut(Schema):
+    minimum: str | None = Field(description="EUR as a decimal string; null when the fee is not known")
+    maximum: str | None = Field(description="Set for a range, or while answers are missing: the highest fee")
+    is_free: bool
+    text: str = Field(description="The fee in one line, in the language of the request")
+    label: str = Field(description="The fee rule that applied, e.g. 'unter 24 Jahren'")
+    note: str
+
+
+class ChecklistOut(Schema):
+    service: str = Field(description="The service's slug")
+    name: str
+    municipality: str | None = Field(description="The municipality (slug) whose residents' checklist this is")
+    authority: str = Field(description="Who is responsible, when a municipality was given")
+    complete: bool = Field(description="Whether every question is answered; only then the list and fee are exact")
+    questions: list[QuestionOut]
+    answers: dict[str, Any] = Field(description="The answers as read (typed)")
+    items: list[ChecklistItemOut] = Field(description="The documents to bring, in order")
+    fee: FeeQuoteOut
+    counter_minutes: int
+    processing_time: str
+    channels: list[str] = Field(description="Open channels: online, appointment, walk_in, post")
+    online_url: str
+    online_assurance: int = Field(description="Minimum level of assurance online: 0 none … 3 high")
+    note: str = Field(description="The municipality's local note")
+    url: str = Field(description="The checklist page with these answers: the link to share")
+    pdf_url: str = Field(description="The checklist as PDF")
+
+
+class AnswerErrorsOut(Schema):
+    detail: str
+    errors: dict[str, str] = Field(description="A message per question key, in the language of the request")
+
+
+@router.get(
+    "/services/{slug}/checklist",
+    response={200: ChecklistOut, 404: ErrorOut, 422: AnswerErrorsOut},
+    summary="The document checklist of a service for the questionnaire's answers",
+)
+def get_checklist(request: HttpRequest, slug: str, municipality: str = "") -> tuple[int, ChecklistOut | dict[str, Any]]:
+    """Answer the service's questions as query parameters (``?age=17&application=first&on_behalf=false``;
+    the questions come with every answer). Without all answers the documents listed are those that
+    apply so far and the fee is the span of possible fees (``complete: false``). With ``municipality``
+    (a slug): the variant of whoever is responsible for its residents. Invalid answers answer 422."""
+    service = Service.objects.filter(slug=slug).first()
+    if service is None:
+        return 404, {"detail": _("There is no service “%(slug)s”.") % {"slug": slug}}
+    if municipality and not Municipality.objects.filter(slug=municipality).exists():
+        return 404, {"detail": _("There is no municipality “%(slug)s”.") % {"slug": municipality}}
+    place = _municipality(municipality)
+    answers, errors = parse_answers(service.questions, request.GET)
+    if errors:
+        return 422, {"detail": _("Some answers are not valid."), "errors": errors}
+    checklist, responsibility = checklist_for(service, place, answers)
+    if responsibility is not None and responsibility.status == Status.NOT_OFFERED:
+        return 404, {"detail": _("%(name)s does not offer this service.") % {"name": place.name if place else ""}}
+    kwargs = {"service_slug": service.slug}
+    prefix = "catalog:"
+    if place is not None:
+        kwargs["municipality_slug"] = place.slug
+        prefix = "catalog:municipality:"
+    query = urlencode(answers_query(service.questions, answers))
+    suffix = f"?{query}" if query else ""
+    fee = checklist.fee
+    return 200, ChecklistOut(
+        service=service.slug,
+        name=checklist.variant.name,
+        municipality=place.slug if place is not None else None,
+        authority=responsibility.authority if responsibility is not None else "",
+        complete=checklist.complete,
+        questions=[
+            QuestionOut(
+                key=question.key,
+                kind=question.kind,
+                label=question.label,
+                help=question.help,
+                options=[OptionOut(value=option.value, label=option.label) for option in question.options],
+                min=question.minimum,
+                max=question.maximum,
+            )
+            for question in questions_of(service.questions)
+        ],
+        answers=answers,
+        items=[ChecklistItemOut(name=item.name, note=item.note) for item in checklist.items],
+        fee=FeeQuoteOut(
+            minimum=str(fee.minimum) if fee.minimum is not None else None,
+            maximum=str(fee.maximum) if fee.maximum is not None else None,
+            is_free=fee.is_free,
+            text=fee.text,
+            label=fee.label,
+            note=fee.note,
+        ),
+        counter_minutes=checklist.counter_minutes,
+        processing_time=checklist.processing_time,
+        channels=[value for value, _label in checklist.channels],
+        online_url=checklist.online_url,
+        online_assurance=service.online_assurance,
+        note=checklist.note,
+        url=request.build_absolute_uri(reverse(prefix + "checklist", kwargs=kwargs) + suffix),
+        pdf_url=request.build_absolute_uri(reverse(prefix + "checklist_pdf", kwargs=kwargs) + suffix),
     )

@@ -20,12 +20,11 @@ from django.views.decorators.http import require_safe
 from buergerbuero.tenants.models import Municipality
 from buergerbuero.tenants.selectors import current_district, municipality_by_slug
 
-from ..checklist import Checklist, answers_query, build_checklist, parse_answers, questions_of
+from ..checklist import Checklist, answers_query, parse_answers, questions_of
 from ..models import Service
 from ..pdf import render_pdf
 from ..responsibility import Responsibility, Status
-from ..selectors import home_municipality, responsibility_for
-from ..variants import variant
+from ..selectors import checklist_for, home_municipality
 
 
 @dataclass(frozen=True)
@@ -48,20 +47,15 @@ class ChecklistPage:
 def _load(request: HttpRequest, service_slug: str, municipality_slug: str | None) -> ChecklistPage:
     service = get_object_or_404(Service, slug=service_slug)
     municipality = None
-    responsibility = None
     if municipality_slug is not None:
         municipality = municipality_by_slug(municipality_slug)
         request.branding = municipality  # type: ignore[attr-defined]
-        responsibility = responsibility_for(service, municipality)
-        if responsibility.status == Status.NOT_OFFERED:
-            raise Http404("not offered here")
-        shown = responsibility.variant
-    else:
-        shown = variant(service)
     keys = [question.key for question in questions_of(service.questions)]
     submitted = any(key in request.GET for key in keys)
     answers, errors = parse_answers(service.questions, request.GET, require_all=submitted)
-    checklist = build_checklist(shown, service.requirements.order_by("position", "id"), answers)
+    checklist, responsibility = checklist_for(service, municipality, answers)
+    if responsibility is not None and responsibility.status == Status.NOT_OFFERED:
+        raise Http404("not offered here")
     raw = {key: request.GET.get(key, "").strip()[:100] for key in keys}
     canonical = answers_query(service.questions, answers)
     values = {**raw, **dict(canonical)}
