@@ -1,7 +1,7 @@
 """Every back-office page of a municipality is closed to everyone but its own staff and the Kreis admin.
 
-The test walks ``accounts/urls_backoffice.py`` so that pages added later are covered without
-anyone remembering to add them here.
+The test walks ``accounts/urls_backoffice.py`` and ``catalog/urls_backoffice.py`` so that pages
+added later are covered without anyone remembering to add them here.
 """
 
 from __future__ import annotations
@@ -17,15 +17,31 @@ from buergerbuero.accounts.constants import Role
 from buergerbuero.accounts.models import User
 from buergerbuero.accounts.permissions import roles_allow
 from buergerbuero.accounts.services import revoke_role
+from buergerbuero.catalog import urls_backoffice as catalog_urls_backoffice
+from buergerbuero.catalog.models import Service
 from buergerbuero.tenants.models import Municipality, Office
+from tests.catalog.factories import ServiceFactory
 from tests.harness.staff import StaffClient
 
-#: Sample values for URL parameters other than ``municipality_slug``, by URL name. A page of
-#: municipality A that takes e.g. an office or case id must get one here that belongs to A.
-SAMPLE_KWARGS: dict[str, dict[str, object]] = {}
+#: The back-office URL modules, by namespace; all of them are walked.
+BACKOFFICE_URLCONFS = {
+    "backoffice": urls_backoffice.urlpatterns,
+    "catalog_backoffice": catalog_urls_backoffice.urlpatterns,
+}
+
+#: The catalogue service the ``sample_service`` fixture creates (the catalogue is the Kreis's, not A's).
+SAMPLE_SERVICE_SLUG = "musterleistung"
+
+#: Sample values for URL parameters other than ``municipality_slug``, by namespaced URL name. A page
+#: of municipality A that takes e.g. an office or case id must get one here that belongs to A.
+SAMPLE_KWARGS: dict[str, dict[str, object]] = {
+    "catalog_backoffice:service_edit": {"service_slug": SAMPLE_SERVICE_SLUG},
+    "catalog_backoffice:checklist_preview": {"service_slug": SAMPLE_SERVICE_SLUG},
+    "catalog_backoffice:offering_edit": {"service_slug": SAMPLE_SERVICE_SLUG},
+}
 
 #: Back-office pages that an anonymous visitor may open: the steps of signing in and out.
-SIGN_IN_PAGES = {"login", "otp_verify", "otp_enrol", "logout"}
+SIGN_IN_PAGES = {"backoffice:login", "backoffice:otp_verify", "backoffice:otp_enrol", "backoffice:logout"}
 
 
 def walk(patterns: list[URLPattern | URLResolver], prefix: str = "") -> Iterator[tuple[str, URLPattern]]:
@@ -38,27 +54,50 @@ def walk(patterns: list[URLPattern | URLResolver], prefix: str = "") -> Iterator
             yield f"{prefix}{entry.name}", entry
 
 
+def backoffice_pages() -> list[tuple[str, URLPattern]]:
+    """Every back-office page as ``(namespace:name, pattern)``."""
+    return [page for namespace, patterns in BACKOFFICE_URLCONFS.items() for page in walk(patterns, f"{namespace}:")]
+
+
 def municipality_pages() -> list[tuple[str, URLPattern]]:
     return [
         (name, pattern)
-        for name, pattern in walk(urls_backoffice.urlpatterns)
+        for name, pattern in backoffice_pages()
         if "municipality_slug" in pattern.pattern.regex.groupindex
     ]
 
 
-def url_of_a(name: str, pattern: URLPattern, municipality_a: Municipality) -> str:
-    extra = set(pattern.pattern.regex.groupindex) - {"municipality_slug"}
+def kreis_pages() -> list[tuple[str, URLPattern]]:
+    """The pages of the Kreis's own work (its catalogue): no municipality in the URL."""
+    return [
+        (name, pattern)
+        for name, pattern in backoffice_pages()
+        if name.startswith("catalog_backoffice:") and "municipality_slug" not in pattern.pattern.regex.groupindex
+    ]
+
+
+def url_of(name: str, pattern: URLPattern, **kwargs: object) -> str:
+    extra = set(pattern.pattern.regex.groupindex) - set(kwargs)
     samples = SAMPLE_KWARGS.get(name, {})
     assert extra <= set(samples), (
-        f"backoffice:{name} takes {sorted(extra)}: add sample values for municipality A to "
-        f"SAMPLE_KWARGS[{name!r}] in {__name__}"
+        f"{name} takes {sorted(extra)}: add sample values for municipality A to SAMPLE_KWARGS[{name!r}] in {__name__}"
     )
-    return reverse(f"backoffice:{name}", kwargs={"municipality_slug": municipality_a.slug, **samples})
+    return reverse(name, kwargs={**kwargs, **samples})
+
+
+def url_of_a(name: str, pattern: URLPattern, municipality_a: Municipality) -> str:
+    return url_of(name, pattern, municipality_slug=municipality_a.slug)
+
+
+@pytest.fixture
+def sample_service(db: None) -> Service:
+    return ServiceFactory(slug=SAMPLE_SERVICE_SLUG)
 
 
 def test_it_finds_the_municipality_pages() -> None:
     names = {name for name, _ in municipality_pages()}
-    assert {"municipality", "municipality_settings", "audit_log"} <= names
+    assert {"backoffice:municipality", "backoffice:municipality_settings", "backoffice:audit_log"} <= names
+    assert {"catalog_backoffice:offerings", "catalog_backoffice:offering_edit"} <= names
 
 
 def test_it_guards_every_municipality_page_with_staff_view() -> None:
@@ -66,31 +105,35 @@ def test_it_guards_every_municipality_page_with_staff_view() -> None:
         assert hasattr(pattern.callback, "staff_roles"), f"backoffice:{name} is not decorated with @staff_view"
 
 
-def test_it_sends_anonymous_visitors_to_the_login_page(municipality_a: Municipality, office_a: Office) -> None:
+def test_it_sends_anonymous_visitors_to_the_login_page(
+    municipality_a: Municipality, office_a: Office, sample_service: Service
+) -> None:
     client = Client()
-    for name, pattern in walk(urls_backoffice.urlpatterns):
+    for name, pattern in backoffice_pages():
         if name in SIGN_IN_PAGES:
             continue
         if "municipality_slug" in pattern.pattern.regex.groupindex:
             url = url_of_a(name, pattern, municipality_a)
         else:
-            url = reverse(f"backoffice:{name}")
+            url = url_of(name, pattern)
         response = client.get(url)
         assert response.status_code == 302, url
         assert response["Location"].startswith(reverse("backoffice:login")), url
 
 
 def test_it_shows_citizens_nothing_of_the_back_office(
-    municipality_a: Municipality, office_a: Office, citizen_high: Client
+    municipality_a: Municipality, office_a: Office, sample_service: Service, citizen_high: Client
 ) -> None:
     client = citizen_high  # logged in through the identity provider, at the highest level
     for name, pattern in municipality_pages():
         assert client.get(url_of_a(name, pattern, municipality_a)).status_code == 404, name
+    for name, pattern in kreis_pages():
+        assert client.get(url_of(name, pattern)).status_code == 404, name
     assert client.get(reverse("backoffice:start")).status_code == 404
 
 
 def test_it_shows_staff_of_another_municipality_a_404(
-    staff_client: StaffClient, clerk_b: User, municipality_a: Municipality, office_a: Office
+    staff_client: StaffClient, clerk_b: User, municipality_a: Municipality, office_a: Office, sample_service: Service
 ) -> None:
     client = staff_client(clerk_b)
     pages = municipality_pages()
@@ -109,6 +152,7 @@ def test_it_shows_a_municipality_s_staff_the_pages_their_role_allows(
     staff_client: StaffClient,
     municipality_a: Municipality,
     office_a: Office,
+    sample_service: Service,
 ) -> None:
     user: User = request.getfixturevalue(who)
     held = set(user.staff_roles.values_list("role", flat=True))
@@ -133,3 +177,19 @@ def test_it_shows_a_municipality_s_own_offices_only(
 ) -> None:
     page = staff_client(kreis_admin).get(reverse("backoffice:municipality", args=[municipality_a.slug]))
     assert list(page.context["offices"]) == [office_a]
+
+
+@pytest.mark.parametrize("who", ["clerk_a", "admin_a", "kreis_admin"])
+def test_it_opens_the_kreis_catalogue_to_kreis_admins_only(
+    who: str, request: pytest.FixtureRequest, staff_client: StaffClient, sample_service: Service
+) -> None:
+    user: User = request.getfixturevalue(who)
+    held = set(user.staff_roles.values_list("role", flat=True))
+    client = staff_client(user)
+    for name, pattern in kreis_pages():
+        allowed = Role.DISTRICT_ADMIN in held
+        response = client.get(url_of(name, pattern))
+        # The preview only answers a POST of the edit form; a GET goes back to the form.
+        assert response.status_code == ((302 if name.endswith("preview") else 200) if allowed else 404), (who, name)
+        if not allowed:
+            assert client.post(url_of(name, pattern)).status_code == 404, (who, name)

@@ -23,7 +23,7 @@ from buergerbuero.tenants.models import Municipality, Office
 
 from .conditions import ConditionError, parse_text, to_text, validate_condition, validate_questions
 from .fees import describe, validate_fee
-from .models import Service, ServiceOffering
+from .models import OfferingHours, Service, ServiceOffering
 from .services import OFFERING_FIELDS, SERVICE_FIELDS, HoursData, RequirementData
 
 __all__ = [
@@ -452,4 +452,5 @@ HoursFormSet = forms.formset_factory(HoursForm, extra=2, can_delete=True, max_nu
 def hours_initial(offering: ServiceOffering | None) -> list[dict[str, Any]]:
     if offering is None or offering.pk is None:
         return []
-    return [{"weekday": h.weekday, "opens": h.opens, "closes": h.closes} for h in offering.hours.all()]
+    hours = OfferingHours.objects.filter(offering=offering).order_by("weekday", "opens")  # not offering.hours:
+    return [{"weekday": h.weekday, "opens": h.opens, "closes": h.closes} for h in hours]  # see update_offering

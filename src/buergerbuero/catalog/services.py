@@ -325,7 +325,11 @@ def update_offering(
         _check_version(offering.updated_at, expected_updated_at)
         before = snapshot(offering, data.keys())
         offices_before = sorted(offering.offices.values_list("name", flat=True))
-        hours_before = [str(HoursData(h.weekday, h.opens, h.closes)) for h in offering.hours.all()]
+        # Not offering.hours: a related manager of a TenantManager model loses its tenant path.
+        hours_before = [
+            str(HoursData(h.weekday, h.opens, h.closes))
+            for h in OfferingHours.objects.filter(offering=offering).order_by("weekday", "opens")
+        ]
     for name, value in data.items():
         setattr(offering, name, value)
     if offering.fee is not None:
