@@ -8,7 +8,7 @@ PORT ?= 8000
 CHROMIUM ?= /usr/bin/chromium
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help demo test venv test-tools lint types checks messages pytest bench-% clean
+.PHONY: help demo test venv pdf-libs test-tools lint types checks messages pytest bench-% clean
 
 help:
 	@echo "make demo   - install, migrate, load the Rhein-Kreis Neuss demo and run it on 127.0.0.1:$(PORT)"
@@ -25,7 +25,12 @@ $(VENV)/.synced: requirements.lock | $(BIN)/python
 	$(BIN)/uv pip sync --quiet --python $(BIN)/python requirements.lock
 	touch $@
 
-venv: $(VENV)/.synced
+venv: $(VENV)/.synced pdf-libs
+
+# WeasyPrint (the checklist PDF) needs Pango and a system font; Debian's packages, installed when missing.
+pdf-libs:
+	@ldconfig -p | grep -q libpangoft2-1.0.so.0 && test -d /usr/share/fonts/truetype/dejavu || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core)
 
 # Translations are compiled from the committed .po files (GNU gettext's msgfmt).
 messages: venv
