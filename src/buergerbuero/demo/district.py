@@ -177,6 +177,17 @@ KREIS_OFFICES: list[DemoOffice] = [
         6,
         hours={d: [(T(7, 30), T(12, 30))] for d in range(5)},
     ),
+    # Ausländeramt, Einbürgerung, Jagd und Waffen of the Kreis
+    _office(
+        "kreishaus-neuss",
+        "Kreishaus Neuss",
+        "Oberstraße",
+        "91",
+        "41460",
+        "Neuss",
+        4,
+        hours={d: [(T(8), T(12))] for d in range(5)} | {3: [(T(8), T(12)), (T(14), T(17, 30))]},
+    ),
 ]
 
 DEMO_PASSWORD = "Demo-Buergerbuero-2026"  # noqa: S105 - printed by make demo on purpose; demo only

@@ -18,6 +18,7 @@ from buergerbuero.tenants.gazetteer import kreis_entry, municipalities_of_kreis
 from buergerbuero.tenants.models import Counter, District, Municipality, Office, OpeningHours
 
 from . import district as demo
+from .catalog import load_demo_catalog
 
 Progress = Callable[[str], None]
 
@@ -32,6 +33,7 @@ def load_demo(*, progress: Progress = lambda message: None) -> District:
         district = _load_district(progress)
         _load_staff(district, progress)
         load_postcodes(progress=progress)
+        load_demo_catalog(progress=progress)
     return district
 
 
