@@ -28,6 +28,7 @@ then key, so the order is deterministic.
 
 from __future__ import annotations
 
+import heapq
 import re
 import unicodedata
 from bisect import bisect_left
@@ -80,7 +81,7 @@ STOPWORDS = frozenset(
 _WORD = re.compile(r"[^\W_]+(?:[-‐‑/][^\W_]+)*")
 _SEPARATORS = re.compile(r"[-‐‑/]")
 _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "ẞ": "ss"})
-_FOLDS = (("ae", "a"), ("oe", "o"), ("ue", "u"))
+_FOLDED = re.compile(r"([aou])e")
 
 
 @lru_cache(maxsize=200_000)
@@ -88,9 +89,10 @@ def fold(word: str) -> str:
     """One word (or text) in the form the index compares: lower case, umlauts and ``ae/oe/ue`` folded, no accents."""
     text = word.casefold().translate(_UMLAUTS)
     text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-    for spelled, folded in _FOLDS:
-        text = text.replace(spelled, folded)
-    return text
+    folded = _FOLDED.sub(r"\1", text)
+    while folded != text:  # "äe" → "aee" → "ae" → "a": fold until nothing changes, so fold(fold(x)) == fold(x)
+        text, folded = folded, _FOLDED.sub(r"\1", folded)
+    return folded
 
 
 def tokens(text: str) -> list[tuple[str, str]]:
@@ -166,6 +168,12 @@ def parse_synonyms(lines: Iterable[str]) -> dict[tuple[str, ...], tuple[str, ...
     return {phrase: tuple(replacements) for phrase, replacements in found.items()}
 
 
+#: How one query word met one document: (weight × kind, field, kind), the best of its index words.
+_Match = tuple[float, int, float]
+_SortKey = tuple[int, int, float, float, str, int]
+_EVERYTHING: frozenset[int] = frozenset({-1})  # marks an ``allowed`` that lets every document through
+
+
 @dataclass(frozen=True)
 class Document:
     """What the search knows of one service; ``key`` is the caller's identifier (the service's pk)."""
@@ -181,7 +189,7 @@ class Document:
 class Hit:
     """One found document. Sorting hits puts the best first."""
 
-    sort_key: tuple[int, int, float, float, str, int] = field(repr=False)
+    sort_key: _SortKey = field(repr=False)
     key: int = field(compare=False)
     tier: int = field(compare=False)
     score: float = field(compare=False)
@@ -197,15 +205,6 @@ class SearchResult:
     hits: list[Hit]  #: the requested page
     total: int  #: how many documents matched
     suggestion: str | None  #: "did you mean": the query with its typos corrected, when that helps
-
-
-@dataclass
-class _Match:
-    """How one query word met one document: the best weight, and over which field and kind."""
-
-    value: float
-    field: int
-    kind: float
 
 
 class SearchIndex:
@@ -283,20 +282,38 @@ class SearchIndex:
         if not terms:
             return SearchResult(hits=[], total=0, suggestion=None)
         allowed_positions = self._allowed_positions(allowed)
-        best: dict[int, Hit] = {}
+        prepared = []
         for alternative, is_synonym in self._alternatives(terms):
-            for hit in self._match(alternative, is_synonym, allowed_positions):
-                current = best.get(hit.key)
-                if current is None or hit < current:
-                    best[hit.key] = hit
-        ranked = sorted(best.values())
-        if ranked and ranked[0].matches_all:
-            # Some documents have every word: the ones with only some would be noise.
-            ranked = [hit for hit in ranked if hit.matches_all]
+            per_term = [self._term_matches(term, allowed_positions) for term in alternative]
+            complete = set(per_term[0]).intersection(*per_term[1:]) if all(per_term) else set()
+            prepared.append((alternative, is_synonym, per_term, complete))
+        # Some documents have every word (of the query or a synonym form): those with only some would be noise.
+        any_complete = any(complete for *_rest, complete in prepared)
+        best: dict[int, _SortKey] = {}
+        for alternative, is_synonym, per_term, complete in prepared:
+            positions = complete if any_complete else set().union(*per_term)
+            query_compact = "".join(alternative)
+            for position in positions:
+                found = [matches[position] for matches in per_term if position in matches]
+                tier = self._tier(position, found, query_compact, is_synonym)
+                score = sum(match[0] for match in found) * (0.9 if is_synonym else 1.0)
+                sort_key = (
+                    -int(any_complete),
+                    -tier,
+                    -len(found) / len(alternative),
+                    -score,
+                    self._sort_names[position],
+                    self.documents[position].key,
+                )
+                current = best.get(position)
+                if current is None or sort_key < current:
+                    best[position] = sort_key
+        page = heapq.nsmallest(offset + limit, best.values())[offset:]
+        hits = [Hit(sort_key=k, key=k[5], tier=-k[1], score=round(-k[3], 3)) for k in page]
         suggestion = None
-        if not ranked or ranked[0].tier == TIER_FUZZY:
+        if not best or (hits and hits[0].tier == TIER_FUZZY) or (not hits and min(best.values())[1] == -TIER_FUZZY):
             suggestion = self.suggest(terms)
-        return SearchResult(hits=ranked[offset : offset + limit], total=len(ranked), suggestion=suggestion)
+        return SearchResult(hits=hits, total=len(best), suggestion=suggestion)
 
     def browse(self, *, allowed: Collection[int] | None = None, limit: int = 25, offset: int = 0) -> SearchResult:
         """Every document (or those in ``allowed``) by name, for a listing without a query."""
@@ -335,12 +352,16 @@ class SearchIndex:
             return None
         keys = allowed if isinstance(allowed, frozenset) else frozenset(allowed)
         positions = self._allowed_cache.get(keys)
+        if positions is _EVERYTHING:
+            return None
         if positions is None:
             if len(self._allowed_cache) > 64:
                 self._allowed_cache.clear()
             positions = frozenset(self._position_of[key] for key in keys if key in self._position_of)
+            if len(positions) == len(self.documents):
+                positions = _EVERYTHING  # no filter needed: most towns list most of the catalogue
             self._allowed_cache[keys] = positions
-        return positions
+        return None if positions is _EVERYTHING else positions
 
     def _alternatives(self, terms: list[str]) -> list[tuple[list[str], bool]]:
         alternatives: list[tuple[list[str], bool]] = [(terms, False)]
@@ -364,8 +385,8 @@ class SearchIndex:
                     continue
                 value = weight * kind
                 current = matches.get(position)
-                if current is None or value > current.value:
-                    matches[position] = _Match(value, weight, kind)
+                if current is None or value > current[0]:
+                    matches[position] = (value, weight, kind)
 
         exact = self._postings.get(term)
         part = self._parts.get(term)
@@ -409,34 +430,8 @@ class SearchIndex:
         found.sort(key=lambda item: (item[0], -len(self._postings[item[1]]), item[1]))
         return found
 
-    def _match(self, terms: list[str], is_synonym: bool, allowed: frozenset[int] | None) -> list[Hit]:
-        per_term = [self._term_matches(term, allowed) for term in terms]
-        positions: set[int] = set()
-        for matches in per_term:
-            positions.update(matches)
-        query_compact = "".join(terms)
-        hits: list[Hit] = []
-        for position in positions:
-            found = [matches[position] for matches in per_term if position in matches]
-            all_found = len(found) == len(terms)
-            score = sum(m.value for m in found)
-            tier = self._tier(position, found, query_compact, is_synonym)
-            if is_synonym:
-                score *= 0.9
-            document = self.documents[position]
-            sort_key = (
-                -int(all_found),
-                -tier,
-                -len(found) / len(terms),
-                -score,
-                self._sort_names[position],
-                document.key,
-            )
-            hits.append(Hit(sort_key=sort_key, key=document.key, tier=tier, score=round(score, 3)))
-        return hits
-
     def _tier(self, position: int, found: list[_Match], query_compact: str, is_synonym: bool) -> int:
-        if any(m.kind == FUZZY for m in found):
+        if any(kind == FUZZY for _value, _field, kind in found):
             return TIER_FUZZY
         if not is_synonym:
             names = self._names[position]
@@ -444,9 +439,9 @@ class SearchIndex:
                 return TIER_NAME_EXACT
             if len(query_compact) >= MIN_PREFIX and any(name.startswith(query_compact) for name in names):
                 return TIER_NAME_PREFIX
-            if all(m.field == NAME for m in found):
+            if all(field == NAME for _value, field, _kind in found):
                 return TIER_NAME_WORDS
-        if all(m.field >= KEYWORD for m in found):
+        if all(field >= KEYWORD for _value, field, _kind in found):
             return TIER_KEYWORDS
         return TIER_TEXT
 
