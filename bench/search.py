@@ -371,7 +371,12 @@ def main() -> None:
     try:
         wait_until_up(port, server)
         warm_started = time.perf_counter()
-        run(port, paths(random.Random(1), 120), CLIENTS)  # the first request of each worker builds its index
+        # The first request of each worker builds its index: warm up until a whole round is quick.
+        warm_rng = random.Random(1)
+        for _round in range(20):
+            warmed, _errors = run(port, paths(warm_rng, 40), CLIENTS)
+            if max(ms for _kind, _path, ms in warmed) < 300:
+                break
         print(f"Warm-up in {time.perf_counter() - warm_started:.1f} s.")
         baseline, baseline_errors = run(port, [("healthz", "/healthz")] * BASELINE_REQUESTS, CLIENTS)
         timings, errors = run(port, paths(rng, REQUESTS), CLIENTS)
