@@ -14,6 +14,7 @@ import re
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
+from ninja.responses import Status as HttpStatus
 
 from buergerbuero.tenants.selectors import current_district
 
@@ -121,7 +122,7 @@ def find_responsibility(
     street: str = "",
     house_number: str = "",
     ags: str = "",
-) -> tuple[int, dict[str, object]]:
+) -> HttpStatus[dict[str, object]]:
     """Name the responsible authority, its offices with hours and how to proceed.
 
     Give the service by ``service`` (slug) or ``leika`` (14 digits), and the citizen's
@@ -133,20 +134,20 @@ def find_responsibility(
     400: neither service nor place given; 404: unknown service; 422: malformed or unknown postcode or AGS.
     """
     if not (service or leika):
-        return 400, {"detail": _("Name the service by its slug (service) or its LeiKa key (leika).")}
+        return HttpStatus(400, {"detail": _("Name the service by its slug (service) or its LeiKa key (leika).")})
     if not (postcode or ags):
-        return 400, {"detail": _("Give a postcode (postcode) or a municipality key (ags).")}
+        return HttpStatus(400, {"detail": _("Give a postcode (postcode) or a municipality key (ags).")})
     if leika and not _LEIKA.match(leika):
-        return 422, {"detail": _("A LeiKa key has 14 digits and starts with 99.")}
+        return HttpStatus(422, {"detail": _("A LeiKa key has 14 digits and starts with 99.")})
     if ags and not _AGS.match(ags):
-        return 422, {"detail": _("The AGS has exactly 8 digits.")}
+        return HttpStatus(422, {"detail": _("The AGS has exactly 8 digits.")})
     found = (
         Service.objects.filter(slug=service).first()
         if service
         else Service.objects.filter(leika_key=leika).order_by("id").first()
     )
     if found is None:
-        return 404, {"detail": _("There is no such service in the catalogue.")}
+        return HttpStatus(404, {"detail": _("There is no such service in the catalogue.")})
     body = _empty(found)
     district_name = getattr(current_district(), "name", "") or _("this Kreis")
 
@@ -154,27 +155,28 @@ def find_responsibility(
         home = municipality_by_ags(ags)
         if home is None:
             message = _("%(ags)s is not a town of the %(district)s.") % {"ags": ags, "district": district_name}
-            return 422, {"detail": message}
-        return 200, _resolved(body, responsibility_for(found, home))
+            return HttpStatus(422, {"detail": message})
+        return HttpStatus(200, _resolved(body, responsibility_for(found, home)))
 
     try:
         postcode = clean_postcode(postcode)
     except PostcodeError as error:
-        return 422, {"detail": str(error)}
+        return HttpStatus(422, {"detail": str(error)})
     body["address"] = {"postcode": postcode, "street": street.strip(), "house_number": house_number.strip()}
     resolution = resolve_postcode(postcode, chosen_ags=ags or None)
+    unknown = _("We do not know the postcode %(postcode)s. Please check it.") % {"postcode": postcode}
     if resolution.status == PlaceStatus.UNKNOWN:
-        return 422, {"detail": _("We do not know the postcode %(postcode)s. Please check it.") % {"postcode": postcode}}
+        return HttpStatus(422, {"detail": unknown})
     if resolution.status == PlaceStatus.AMBIGUOUS:
         body["status"] = Status.AMBIGUOUS
         body["candidates"] = [_place(candidate) for candidate in resolution.candidates]
         body["message"] = _(
             "The postcode %(postcode)s belongs to several municipalities. Which one do you live in?"
         ) % {"postcode": postcode}
-        return 200, body
+        return HttpStatus(200, body)
     place = resolution.place
     if place is None:  # INSIDE and OUTSIDE always carry the place
-        return 422, {"detail": _("We do not know the postcode %(postcode)s. Please check it.") % {"postcode": postcode}}
+        return HttpStatus(422, {"detail": unknown})
     body["place"] = _place(place)
     home = municipality_by_ags(place.ags) if resolution.status == PlaceStatus.INSIDE else None
     if home is None:
@@ -182,8 +184,8 @@ def find_responsibility(
         body["message"] = outside_message(place, district_name=district_name, level=found.level)
         if found.level in ("state", "federal") and found.authority:
             body["authority"] = _authority_name_only(found.authority)
-        return 200, body
-    return 200, _resolved(body, responsibility_for(found, home))
+        return HttpStatus(200, body)
+    return HttpStatus(200, _resolved(body, responsibility_for(found, home)))
 
 
 def _empty(service: Service) -> dict[str, object]:
