@@ -10,6 +10,7 @@ import pytest
 from django.test import Client
 
 from buergerbuero.catalog.models import Service
+from buergerbuero.catalog.selectors import HOME_SESSION_KEY
 from buergerbuero.tenants.models import Municipality
 from tests.catalog.factories import DocumentRequirementFactory, ServiceFactory, ServiceOfferingFactory
 
@@ -120,7 +121,7 @@ def test_it_reports_bad_answers_inline_and_keeps_the_others(english: Client, pas
     assert "Your checklist" not in html
     assert 'class="error-summary" role="alert"' in html
     assert "Please check 2 answers" in html
-    assert '<a href="#q-age">Age: Please enter a number of at most 130.</a>' in html
+    assert '<a href="#q-age">Age – Please enter a number of at most 130.</a>' in html
     assert 'id="q-application-error" class="field-error">Please choose one of the options.' in html
     assert 'aria-invalid="true" aria-describedby="q-age-error"' in html
     assert 'value="200"' in html  # the wrong answer stays for correcting
@@ -215,3 +216,17 @@ def test_it_sends_an_incomplete_pdf_request_back_to_the_questions(client: Client
     response = client.get("/leistungen/reisepass/checkliste.pdf?age=30")
     assert response.status_code == 303
     assert response["Location"] == "/leistungen/reisepass/checkliste/?age=30"
+
+
+def test_it_links_the_kreis_checklist_to_the_citizens_municipality_once_known(
+    english: Client, passport: Service, municipality_a: Municipality
+) -> None:
+    ServiceOfferingFactory(municipality=municipality_a, service=passport)
+    session = english.session
+    session[HOME_SESSION_KEY] = municipality_a.ags
+    session.save()
+    html = english.get("/leistungen/reisepass/checkliste/?age=40&application=first&on_behalf=false").content.decode()
+    assert (
+        '<a href="/kaarst/leistungen/reisepass/checkliste/?age=40&amp;application=first&amp;on_behalf=false">'
+        "Show the checklist for Kaarst</a>"
+    ) in html
