@@ -14,6 +14,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
+from ninja.responses import Status as HttpStatus
 
 from buergerbuero.tenants.models import Municipality
 from buergerbuero.tenants.selectors import municipality_by_slug
@@ -128,14 +129,14 @@ def _not_found(params: SearchParams) -> str:
     response={200: ServiceListOut, 404: ErrorOut},
     summary="Search the services",
 )
-def list_services(request: HttpRequest, params: Query[SearchParams]) -> tuple[int, ServiceListOut | dict[str, str]]:
+def list_services(request: HttpRequest, params: Query[SearchParams]) -> HttpStatus[ServiceListOut | dict[str, str]]:
     """Services ranked like the search page: German spelling variants (ä/ae, ß/ss), hyphens and compounds,
     word starts, typos and everyday words (synonyms) are understood. With ``municipality`` only the services
     that municipality lists (those it offers, those another office offers for its residents, Kreis, Land and
     federal ones) in its own variant. Without ``q``: the selection by name. Unknown slugs answer 404."""
     missing = _not_found(params)
     if missing:
-        return 404, {"detail": missing}
+        return HttpStatus(404, {"detail": missing})
     municipality = _municipality(params.municipality)
     result = search_services(
         params.q,
@@ -147,25 +148,28 @@ def list_services(request: HttpRequest, params: Query[SearchParams]) -> tuple[in
     )
     items = search_items(result, municipality=municipality)
     tiers = {hit.key: hit.tier for hit in result.hits}
-    return 200, ServiceListOut(
-        count=result.total,
-        limit=params.limit,
-        offset=params.offset,
-        suggestion=result.suggestion,
-        results=[
-            ServiceSummaryOut(
-                slug=item.service.slug,
-                leika_key=item.service.leika_key,
-                name=item.variant.name,
-                summary=item.variant.summary,
-                level=item.service.level,
-                channels=item.variant.channels,
-                url=request.build_absolute_uri(service_url(item.service.slug, municipality)),
-                rank=params.offset + number,
-                match=tiers[item.service.pk],
-            )
-            for number, item in enumerate(items, start=1)
-        ],
+    return HttpStatus(
+        200,
+        ServiceListOut(
+            count=result.total,
+            limit=params.limit,
+            offset=params.offset,
+            suggestion=result.suggestion,
+            results=[
+                ServiceSummaryOut(
+                    slug=item.service.slug,
+                    leika_key=item.service.leika_key,
+                    name=item.variant.name,
+                    summary=item.variant.summary,
+                    level=item.service.level,
+                    channels=item.variant.channels,
+                    url=request.build_absolute_uri(service_url(item.service.slug, municipality)),
+                    rank=params.offset + number,
+                    match=tiers[item.service.pk],
+                )
+                for number, item in enumerate(items, start=1)
+            ],
+        ),
     )
 
 
@@ -176,47 +180,50 @@ def list_services(request: HttpRequest, params: Query[SearchParams]) -> tuple[in
 )
 def get_service(
     request: HttpRequest, slug: str, municipality: str = ""
-) -> tuple[int, ServiceDetailOut | dict[str, str]]:
+) -> HttpStatus[ServiceDetailOut | dict[str, str]]:
     """One service of the catalogue; with ``municipality`` (a slug) as that municipality shows it: its own
     name, texts, fee, channels and contact, and whether it lists the service at all."""
     service = Service.objects.prefetch_related("categories", "life_situations").filter(slug=slug).first()
     if service is None:
-        return 404, {"detail": _("There is no service “%(slug)s”.") % {"slug": slug}}
+        return HttpStatus(404, {"detail": _("There is no service “%(slug)s”.") % {"slug": slug}})
     if municipality and not Municipality.objects.filter(slug=municipality).exists():
-        return 404, {"detail": _("There is no municipality “%(slug)s”.") % {"slug": municipality}}
+        return HttpStatus(404, {"detail": _("There is no municipality “%(slug)s”.") % {"slug": municipality}})
     place = _municipality(municipality)
     shown: ServiceVariant = variant(service)
     listed = True
     if place is not None:
         shown = variant(service, offering_of(place, service))
         listed = service.pk in available_service_ids(place)
-    return 200, ServiceDetailOut(
-        public_id=str(service.public_id),
-        slug=service.slug,
-        leika_key=service.leika_key,
-        name=shown.name,
-        summary=shown.summary,
-        procedure=shown.procedure,
-        processing_time=service.processing_time,
-        legal_basis=service.legal_basis,
-        level=service.level,
-        authority=service.authority,
-        fee=shown.fee,
-        fee_text=describe(shown.fee),
-        channels=shown.channels,
-        online_url=shown.online_url,
-        online_assurance=service.online_assurance,
-        counter_minutes=service.counter_minutes,
-        keywords=[word.strip() for word in service.keywords.split(",") if word.strip()],
-        categories=[NamedRefOut(slug=c.slug, name=c.name) for c in service.categories.all()],
-        life_situations=[NamedRefOut(slug=s.slug, name=s.name) for s in service.life_situations.all()],
-        municipality=place.slug if place is not None else None,
-        listed=listed,
-        note=shown.note,
-        contact_phone=shown.contact_phone,
-        contact_email=shown.contact_email,
-        origin_url=service.origin_url,
-        url=request.build_absolute_uri(service_url(service.slug, place)),
+    return HttpStatus(
+        200,
+        ServiceDetailOut(
+            public_id=str(service.public_id),
+            slug=service.slug,
+            leika_key=service.leika_key,
+            name=shown.name,
+            summary=shown.summary,
+            procedure=shown.procedure,
+            processing_time=service.processing_time,
+            legal_basis=service.legal_basis,
+            level=service.level,
+            authority=service.authority,
+            fee=shown.fee,
+            fee_text=describe(shown.fee),
+            channels=shown.channels,
+            online_url=shown.online_url,
+            online_assurance=service.online_assurance,
+            counter_minutes=service.counter_minutes,
+            keywords=[word.strip() for word in service.keywords.split(",") if word.strip()],
+            categories=[NamedRefOut(slug=c.slug, name=c.name) for c in service.categories.all()],
+            life_situations=[NamedRefOut(slug=s.slug, name=s.name) for s in service.life_situations.all()],
+            municipality=place.slug if place is not None else None,
+            listed=listed,
+            note=shown.note,
+            contact_phone=shown.contact_phone,
+            contact_email=shown.contact_email,
+            origin_url=service.origin_url,
+            url=request.build_absolute_uri(service_url(service.slug, place)),
+        ),
     )
 
 
