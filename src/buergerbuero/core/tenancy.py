@@ -78,9 +78,20 @@ class TenantManager(models.Manager[_M], Generic[_M]):
     e.g. ``"municipality"`` or ``"office__municipality"``.
     """
 
-    def __init__(self, tenant_field: str = "municipality") -> None:
+    def __init__(self, tenant_field: str | None = None) -> None:
         super().__init__()
-        self.tenant_field = tenant_field
+        self._declared_tenant_field = tenant_field
+
+    def contribute_to_class(self, cls: type[_M], name: str) -> None:  # type: ignore[override]
+        super().contribute_to_class(cls, name)
+        # Django builds related managers (``office.opening_hours``) by subclassing the default manager
+        # and calling ``__init__()`` without arguments, so the path is kept on the model, not the manager.
+        if self._declared_tenant_field is not None:
+            cls._tenant_field = self._declared_tenant_field  # type: ignore[attr-defined]
+
+    @property
+    def tenant_field(self) -> str:
+        return str(getattr(self.model, "_tenant_field", None) or self._declared_tenant_field or "municipality")
 
     def deconstruct(self) -> Any:
         # Keep migrations stable: the argument is code, not schema.
