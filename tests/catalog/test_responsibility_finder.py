@@ -216,3 +216,21 @@ def test_it_remembers_the_home_municipality_from_the_session_or_the_citizens_pos
         username="citizen2", kind=UserKind.CITIZEN, postcode="33154"
     )  # shared: not decided without asking
     assert home_municipality(request) is None
+
+
+def test_it_keeps_a_towns_own_office_when_the_kreis_names_the_towns_it_serves(
+    municipality_a: Municipality,
+    municipality_b: Municipality,
+    office_a: Office,
+    kreis: Municipality,
+    kreis_office: Office,
+) -> None:
+    # The Kreis foreigners' office serves the smaller towns; Kaarst (here) has its own.
+    service = ServiceFactory(name_de="Aufenthaltstitel", level=Level.DISTRICT)
+    ServiceOfferingFactory(municipality=municipality_a, service=service, offices=[office_a])
+    ServiceOfferingFactory(municipality=kreis, service=service, offices=[kreis_office]).serves.add(municipality_b)
+
+    assert responsibility_for(service, municipality_a).provider == municipality_a
+    assert responsibility_for(service, municipality_a).authority == municipality_a.name
+    assert responsibility_for(service, municipality_b).provider == kreis
+    assert responsibility_for(service, municipality_b).via == Via.DISTRICT

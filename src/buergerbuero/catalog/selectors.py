@@ -193,6 +193,10 @@ def responsibility_for(service: Service, municipality: Municipality) -> Responsi
     ]
     if admin_offering is not None and municipality in admin_offering.serves.all() and service.level == Level.DISTRICT:
         serving.insert(0, admin_offering)
+    if admin_offering is not None and own is not None:
+        named = list(admin_offering.serves.all())
+        if named and municipality not in named:
+            admin_offering = None  # the Kreis serves only the towns it names; this one has its own office
     offering, via = pick_offering(service.level, own=own, serving=serving, administration=admin_offering)
     if offering is not None and offering.municipality_id == admin_id:
         via = Via.DISTRICT
@@ -218,7 +222,7 @@ def responsibility_for(service: Service, municipality: Municipality) -> Responsi
     status = Status.RESOLVED
     if service.level in (Level.STATE, Level.FEDERAL):
         authority = service.authority or str(Level(service.level).label)
-    elif service.level == Level.DISTRICT and via != Via.SERVED_BY:
+    elif service.level == Level.DISTRICT and via in (Via.DISTRICT, Via.NONE):
         authority = _official(administration) if administration is not None else _district_name(municipality)
     elif provider is not None:
         authority = _official(provider)
