@@ -289,23 +289,25 @@ class AnswerErrorsOut(Schema):
     response={200: ChecklistOut, 404: ErrorOut, 422: AnswerErrorsOut},
     summary="The document checklist of a service for the questionnaire's answers",
 )
-def get_checklist(request: HttpRequest, slug: str, municipality: str = "") -> tuple[int, ChecklistOut | dict[str, Any]]:
+def get_checklist(request: HttpRequest, slug: str, municipality: str = "") -> HttpStatus[ChecklistOut | dict[str, Any]]:
     """Answer the service's questions as query parameters (``?age=17&application=first&on_behalf=false``;
     the questions come with every answer). Without all answers the documents listed are those that
     apply so far and the fee is the span of possible fees (``complete: false``). With ``municipality``
     (a slug): the variant of whoever is responsible for its residents. Invalid answers answer 422."""
     service = Service.objects.filter(slug=slug).first()
     if service is None:
-        return 404, {"detail": _("There is no service “%(slug)s”.") % {"slug": slug}}
+        return HttpStatus(404, {"detail": _("There is no service “%(slug)s”.") % {"slug": slug}})
     if municipality and not Municipality.objects.filter(slug=municipality).exists():
-        return 404, {"detail": _("There is no municipality “%(slug)s”.") % {"slug": municipality}}
+        return HttpStatus(404, {"detail": _("There is no municipality “%(slug)s”.") % {"slug": municipality}})
     place = _municipality(municipality)
     answers, errors = parse_answers(service.questions, request.GET)
     if errors:
-        return 422, {"detail": _("Some answers are not valid."), "errors": errors}
+        return HttpStatus(422, {"detail": _("Some answers are not valid."), "errors": errors})
     checklist, responsibility = checklist_for(service, place, answers)
     if responsibility is not None and responsibility.status == Status.NOT_OFFERED:
-        return 404, {"detail": _("%(name)s does not offer this service.") % {"name": place.name if place else ""}}
+        return HttpStatus(
+            404, {"detail": _("%(name)s does not offer this service.") % {"name": place.name if place else ""}}
+        )
     kwargs = {"service_slug": service.slug}
     prefix = "catalog:"
     if place is not None:
@@ -314,40 +316,43 @@ def get_checklist(request: HttpRequest, slug: str, municipality: str = "") -> tu
     query = urlencode(answers_query(service.questions, answers))
     suffix = f"?{query}" if query else ""
     fee = checklist.fee
-    return 200, ChecklistOut(
-        service=service.slug,
-        name=checklist.variant.name,
-        municipality=place.slug if place is not None else None,
-        authority=responsibility.authority if responsibility is not None else "",
-        complete=checklist.complete,
-        questions=[
-            QuestionOut(
-                key=question.key,
-                kind=question.kind,
-                label=question.label,
-                help=question.help,
-                options=[OptionOut(value=option.value, label=option.label) for option in question.options],
-                min=question.minimum,
-                max=question.maximum,
-            )
-            for question in questions_of(service.questions)
-        ],
-        answers=answers,
-        items=[ChecklistItemOut(name=item.name, note=item.note) for item in checklist.items],
-        fee=FeeQuoteOut(
-            minimum=str(fee.minimum) if fee.minimum is not None else None,
-            maximum=str(fee.maximum) if fee.maximum is not None else None,
-            is_free=fee.is_free,
-            text=fee.text,
-            label=fee.label,
-            note=fee.note,
+    return HttpStatus(
+        200,
+        ChecklistOut(
+            service=service.slug,
+            name=checklist.variant.name,
+            municipality=place.slug if place is not None else None,
+            authority=responsibility.authority if responsibility is not None else "",
+            complete=checklist.complete,
+            questions=[
+                QuestionOut(
+                    key=question.key,
+                    kind=question.kind,
+                    label=question.label,
+                    help=question.help,
+                    options=[OptionOut(value=option.value, label=option.label) for option in question.options],
+                    min=question.minimum,
+                    max=question.maximum,
+                )
+                for question in questions_of(service.questions)
+            ],
+            answers=answers,
+            items=[ChecklistItemOut(name=item.name, note=item.note) for item in checklist.items],
+            fee=FeeQuoteOut(
+                minimum=str(fee.minimum) if fee.minimum is not None else None,
+                maximum=str(fee.maximum) if fee.maximum is not None else None,
+                is_free=fee.is_free,
+                text=fee.text,
+                label=fee.label,
+                note=fee.note,
+            ),
+            counter_minutes=checklist.counter_minutes,
+            processing_time=checklist.processing_time,
+            channels=[value for value, _label in checklist.channels],
+            online_url=checklist.online_url,
+            online_assurance=service.online_assurance,
+            note=checklist.note,
+            url=request.build_absolute_uri(reverse(prefix + "checklist", kwargs=kwargs) + suffix),
+            pdf_url=request.build_absolute_uri(reverse(prefix + "checklist_pdf", kwargs=kwargs) + suffix),
         ),
-        counter_minutes=checklist.counter_minutes,
-        processing_time=checklist.processing_time,
-        channels=[value for value, _label in checklist.channels],
-        online_url=checklist.online_url,
-        online_assurance=service.online_assurance,
-        note=checklist.note,
-        url=request.build_absolute_uri(reverse(prefix + "checklist", kwargs=kwargs) + suffix),
-        pdf_url=request.build_absolute_uri(reverse(prefix + "checklist_pdf", kwargs=kwargs) + suffix),
     )
