@@ -1,0 +1,1 @@
+"""Appointments: capacity, booking, fairness, waitlist (for now only the pure capacity model)."""
