@@ -3,9 +3,9 @@
 The model (docs/appointments-capacity.md has examples)
 ------------------------------------------------------
 * An office opens in **intervals** per weekday (``OpeningInterval``); a lunch break is two
-  intervals. ``special_hours`` replaces the weekly hours on single dates (an empty tuple closes the
-  day), ``closed`` lists whole closed days (public holidays and local closures, see
-  ``appointments.closures.closed_dates``).
+  intervals; intervals of a day that touch or overlap are merged. ``special_hours`` replaces the
+  weekly hours on single dates (an empty tuple closes the day), ``closed`` lists whole closed days
+  (public holidays and local closures, see ``appointments.closures.closed_dates``).
 * Its counters are split into **service groups**: a group is the set of services its counters can
   serve and the number of counters. Each counter belongs to exactly one group; the groups' capacities
   are independent.
