@@ -132,7 +132,7 @@ def test_it_keeps_the_cursor_of_the_last_whole_page_and_resumes_after_a_network_
         calls["n"] += 1
         return calls["n"] == 2
 
-    with pytest.raises(FeedSyncError, match="Could not reach"):
+    with pytest.raises(FeedSyncError, match="ist nicht erreichbar"):
         sync_source(source, client=through_django(second_page_fails), limit=2)
     source.refresh_from_db()
     assert "connection refused" in source.last_error
@@ -153,10 +153,10 @@ def test_it_refuses_urls_that_are_not_http(db: None) -> None:
 
 def test_it_records_an_answer_that_is_no_feed(kreis_scope: None, source: FeedSource) -> None:
     client = httpx.Client(transport=httpx.MockTransport(lambda request: httpx.Response(200, json={"hello": 1})))
-    with pytest.raises(FeedSyncError, match="not a catalogue feed"):
+    with pytest.raises(FeedSyncError, match="ist kein Katalog-Feed"):
         sync_source(source, client=client)
     source.refresh_from_db()
-    assert "not a catalogue feed" in source.last_error and source.cursor == ""
+    assert "ist kein Katalog-Feed" in source.last_error and source.cursor == ""
 
 
 def test_it_syncs_from_a_task_and_records_an_unreachable_source(kreis_scope: None) -> None:
@@ -164,5 +164,5 @@ def test_it_syncs_from_a_task_and_records_an_unreachable_source(kreis_scope: Non
     outcome = sync_catalog_feeds.call(gone.pk)
     assert outcome["Abgeschaltet"].startswith("error: ")
     gone.refresh_from_db()
-    assert "Could not reach" in gone.last_error and gone.last_synced_at is None
+    assert "ist nicht erreichbar" in gone.last_error and gone.last_synced_at is None
     assert sync_catalog_feeds.call()["Abgeschaltet"].startswith("error: ")
