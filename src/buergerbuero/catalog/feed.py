@@ -43,6 +43,10 @@ from buergerbuero.tenants.models import Municipality, Office, OpeningHours
 
 from .constants import FEED_VERSION, FeedKind
 from .models import CatalogChange, ImportedRecord, OfferingHours, Service, ServiceOffering
+from .services import OFFERING_FIELDS, REQUIREMENT_FIELDS, SERVICE_FIELDS
+
+#: A published service: what staff edit plus its LeiKa key.
+PUBLISHED_SERVICE_FIELDS = ("leika_key", *SERVICE_FIELDS)
 
 __all__ = [
     "InvalidCursor",
@@ -212,75 +216,18 @@ def office_data(office: Office) -> dict[str, Any]:
     }
 
 
-_SERVICE_FIELDS = [
-    "leika_key",
-    "name_de",
-    "name_en",
-    "summary_de",
-    "summary_en",
-    "procedure_de",
-    "procedure_en",
-    "processing_time_de",
-    "processing_time_en",
-    "legal_basis",
-    "fee",
-    "level",
-    "authority_de",
-    "authority_en",
-    "online_application",
-    "by_appointment",
-    "walk_in",
-    "by_post",
-    "online_url",
-    "counter_minutes",
-    "online_assurance",
-    "keywords",
-    "questions",
-]
-
-
 def service_data(service: Service, url: str) -> dict[str, Any]:
-    data = {field: getattr(service, field) for field in _SERVICE_FIELDS}
+    data = {field: getattr(service, field) for field in PUBLISHED_SERVICE_FIELDS}
     data.update(
         slug=service.slug,
         url=url,
-        requirements=[
-            {
-                "position": r.position,
-                "name_de": r.name_de,
-                "name_en": r.name_en,
-                "note_de": r.note_de,
-                "note_en": r.note_en,
-                "condition": r.condition,
-            }
-            for r in service.requirements.all()
-        ],
+        requirements=[{field: getattr(r, field) for field in REQUIREMENT_FIELDS} for r in service.requirements.all()],
         categories=[{"slug": c.slug, "name_de": c.name_de, "name_en": c.name_en} for c in service.categories.all()],
         life_situations=[
             {"slug": s.slug, "name_de": s.name_de, "name_en": s.name_en} for s in service.life_situations.all()
         ],
     )
     return data
-
-
-OFFERING_FIELDS = [
-    "online_application",
-    "by_appointment",
-    "walk_in",
-    "by_post",
-    "online_url",
-    "name_de",
-    "name_en",
-    "summary_de",
-    "summary_en",
-    "procedure_de",
-    "procedure_en",
-    "note_de",
-    "note_en",
-    "fee",
-    "contact_phone",
-    "contact_email",
-]
 
 
 def offering_data(offering: ServiceOffering) -> dict[str, Any]:

@@ -37,7 +37,7 @@ from buergerbuero.tenants.models import Municipality, Office, OpeningHours
 from buergerbuero.tenants.selectors import current_district
 
 from .constants import FEED_VERSION, FeedKind
-from .feed import OFFERING_FIELDS, capture_suppressed
+from .feed import PUBLISHED_SERVICE_FIELDS, capture_suppressed
 from .models import (
     Category,
     DocumentRequirement,
@@ -48,36 +48,12 @@ from .models import (
     Service,
     ServiceOffering,
 )
+from .services import OFFERING_FIELDS
 
 __all__ = ["FeedSyncError", "SyncResult", "source_for_url", "sync_all", "sync_source"]
 
 Progress = Callable[[str], None]
 
-_SERVICE_FIELDS = [
-    "leika_key",
-    "name_de",
-    "name_en",
-    "summary_de",
-    "summary_en",
-    "procedure_de",
-    "procedure_en",
-    "processing_time_de",
-    "processing_time_en",
-    "legal_basis",
-    "fee",
-    "level",
-    "authority_de",
-    "authority_en",
-    "online_application",
-    "by_appointment",
-    "walk_in",
-    "by_post",
-    "online_url",
-    "counter_minutes",
-    "online_assurance",
-    "keywords",
-    "questions",
-]
 _OFFICE_FIELDS = [
     "name",
     "street",
@@ -362,7 +338,7 @@ class _Importer:
     def _upsert_service(self, remote_id: str, data: dict[str, Any]) -> Service:
         service: Service | None = self._local(FeedKind.SERVICE, remote_id, Service)
         created = service is None
-        values = {name: data[name] for name in _SERVICE_FIELDS}
+        values = {name: data[name] for name in PUBLISHED_SERVICE_FIELDS}
         values["origin_url"] = self._origin_url(data)
         wanted_slug = data["slug"]
         if service is None or not (service.slug == wanted_slug or service.slug.startswith(f"{wanted_slug}-")):

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "OFFERING_FIELDS",
+    "REQUIREMENT_FIELDS",
     "SERVICE_FIELDS",
     "HoursData",
     "RequirementData",
@@ -76,7 +77,7 @@ SERVICE_FIELDS = (
     "fee",
     "questions",
 )
-_REQUIREMENT_FIELDS = ("position", "name_de", "name_en", "note_de", "note_en", "condition")
+REQUIREMENT_FIELDS = ("position", "name_de", "name_en", "note_de", "note_en", "condition")
 
 
 @dataclass(frozen=True)
@@ -192,11 +193,11 @@ def _replace_requirements(service: Service, requirements: Sequence[RequirementDa
             continue
         requirement = existing[item.id]
         kept.add(requirement.pk)
-        before = snapshot(requirement, _REQUIREMENT_FIELDS)
+        before = snapshot(requirement, REQUIREMENT_FIELDS)
         for name, value in values.items():
             setattr(requirement, name, value)
         requirement.full_clean()
-        changes = diff(before, snapshot(requirement, _REQUIREMENT_FIELDS))
+        changes = diff(before, snapshot(requirement, REQUIREMENT_FIELDS))
         if changes:
             requirement.save(update_fields=list(changes))
             log_action(actor=actor, action="catalog.requirement.update", obj=requirement, changes=changes)
@@ -207,7 +208,7 @@ def _replace_requirements(service: Service, requirements: Sequence[RequirementDa
                 actor=actor,
                 action="catalog.requirement.delete",
                 obj=requirement,
-                changes=snapshot(requirement, _REQUIREMENT_FIELDS),
+                changes=snapshot(requirement, REQUIREMENT_FIELDS),
             )
             requirement.delete()
             changed = True
