@@ -15,7 +15,7 @@ from buergerbuero.accounts.constants import AssuranceLevel
 from buergerbuero.core.tenancy import scopes_disabled
 from buergerbuero.tenants.constants import MunicipalityKind
 from buergerbuero.tenants.models import Municipality, Office
-from buergerbuero.tenants.selectors import offices_of
+from buergerbuero.tenants.selectors import offices_of, public_municipalities
 
 from .checklist import Checklist, build_checklist
 from .constants import Level
@@ -52,7 +52,6 @@ __all__ = [
     "clear_search_cache",
     "district_administration",
     "home_municipality",
-    "kreis_municipalities",
     "life_situations_with_services",
     "municipality_by_ags",
     "offering_of",
@@ -106,24 +105,14 @@ def offering_of(municipality: Municipality, service: Service) -> ServiceOffering
 HOME_SESSION_KEY = "catalog_home_ags"
 
 
-def kreis_municipalities() -> QuerySet[Municipality]:
-    """The towns of the Kreis (not the Kreis administration), by name."""
-    return Municipality.objects.filter(kind=MunicipalityKind.MUNICIPALITY).select_related("district").order_by("name")
-
-
 def district_administration() -> Municipality | None:
     """The Kreis's own administration as a tenant (Straßenverkehrsamt, Ausländerbehörde), if set up."""
-    return (
-        Municipality.objects.filter(kind=MunicipalityKind.DISTRICT_ADMINISTRATION)
-        .select_related("district")
-        .order_by("id")
-        .first()
-    )
+    return public_municipalities(MunicipalityKind.DISTRICT_ADMINISTRATION).order_by("id").first()
 
 
 def municipality_by_ags(ags: str) -> Municipality | None:
     """The town of the Kreis with this AGS, or ``None``."""
-    return kreis_municipalities().filter(ags=ags).first()
+    return public_municipalities().filter(ags=ags).first()
 
 
 def postcode_places(postcode: str) -> list[Place]:
@@ -136,7 +125,7 @@ def postcode_places(postcode: str) -> list[Place]:
 
 def resolve_postcode(postcode: str, *, chosen_ags: str | None = None) -> PlaceResolution:
     """Where a resident of ``postcode`` (already cleaned, 5 digits) lives; see ``responsibility.resolve_place``."""
-    local_ags = set(kreis_municipalities().values_list("ags", flat=True))
+    local_ags = set(public_municipalities().values_list("ags", flat=True))
     return resolve_place(postcode, postcode_places(postcode), local_ags=local_ags, chosen_ags=chosen_ags)
 
 
@@ -275,16 +264,14 @@ def checklist_for(
     return build_checklist(shown, requirements, answers), responsibility
 
 
-def available_service_ids(municipality: Municipality) -> set[int]:
+def available_service_ids(municipality: Municipality) -> frozenset[int]:
     """The services a municipality's catalogue lists: those it offers, those another tenant offers for
-    its residents (including the Kreis administration), and those of the Land or federal government."""
-    tenants = Q(municipality=municipality) | Q(serves=municipality)
-    administration = district_administration()
-    if administration is not None:
-        tenants |= Q(municipality=administration)
-    ids = set(ServiceOffering.objects.filter(tenants).values_list("service_id", flat=True))
-    ids |= set(Service.objects.filter(level__in=[Level.STATE, Level.FEDERAL]).values_list("id", flat=True))
-    return ids
+    its residents (including the Kreis administration), and those of the Land or federal government.
+
+    Read from the search catalogue, which works this out for every municipality once per catalogue
+    version (``build_search_catalog``), so the pages and the search list the same services.
+    """
+    return search_catalog().visible.get(municipality.pk, frozenset())
 
 
 @dataclass(frozen=True)
@@ -355,7 +342,7 @@ class AvailabilityMap:
 
 def availability_map(*, category: Category | None = None) -> AvailabilityMap:
     """Which town (and the Kreis administration) offers which service, online and/or on site."""
-    columns = list(kreis_municipalities())
+    columns = list(public_municipalities())
     administration = district_administration()
     if administration is not None:
         columns.append(administration)

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_safe
 
 from buergerbuero.accounts.constants import AssuranceLevel
 from buergerbuero.tenants.models import Municipality
-from buergerbuero.tenants.selectors import current_district, municipality_by_slug
+from buergerbuero.tenants.selectors import current_district, municipality_by_slug, public_municipalities
 
 from .. import selectors
 from ..constants import Channel, Level
@@ -26,7 +26,6 @@ from ..selectors import (
     available_service_ids,
     catalogue_groups,
     home_municipality,
-    kreis_municipalities,
     life_situations_with_services,
     municipality_by_ags,
     offering_of,
@@ -125,7 +124,7 @@ def _finder_context(request: HttpRequest, service: Service | None) -> dict[str, 
     return {
         "finder": _finder(request, service),
         "finder_anchor": FINDER_ANCHOR,
-        "finder_municipalities": kreis_municipalities(),
+        "finder_municipalities": public_municipalities(),
         "postcode_attribution": ATTRIBUTION,
     }
 
