@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import socket
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 import pytest
@@ -17,6 +16,7 @@ from buergerbuero.accounts.models import User
 from buergerbuero.core.models import AuditEntry
 from buergerbuero.core.tenancy import scopes_disabled
 from tests.harness.oidc import CitizenLogin, authorize_at_provider, return_to_portal, start_login
+from tests.harness.ports import free_port
 
 
 def _english() -> Client:
@@ -156,9 +156,7 @@ def test_it_explains_a_failed_token_exchange(use_oidc_provider: str, db: None) -
 
 
 def test_it_explains_that_the_provider_is_unreachable(settings: Settings, db: None) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        closed_port = probe.getsockname()[1]
+    closed_port = free_port()
     settings.OIDC_ISSUER = f"http://127.0.0.1:{closed_port}"
     settings.OIDC_TIMEOUT_SECONDS = 2
     client = _english()

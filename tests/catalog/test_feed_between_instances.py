@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import textwrap
@@ -27,6 +26,7 @@ from buergerbuero.catalog.models import CatalogChange, FeedSource, ServiceOfferi
 from buergerbuero.catalog.models import Service as CatalogService
 from buergerbuero.core.tenancy import scopes_disabled
 from buergerbuero.tenants.models import Municipality, Office
+from tests.harness.ports import free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -56,12 +56,6 @@ class Instance:
         return done.stdout
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _bind(port: int) -> list[str]:
     return ["--host", "127.0.0.1", "--port", str(port), "--no-access-log"]
 
@@ -87,7 +81,7 @@ def instance_a(tmp_path: Path) -> Iterator[Instance]:
         timeout=120,
     )
     assert migrate.returncode == 0, migrate.stderr
-    port = _free_port()
+    port = free_port()
     log = tmp_path / "uvicorn.log"
     with log.open("wb") as out:
         server = subprocess.Popen(

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,21 +19,16 @@ import httpx
 import pytest
 
 from buergerbuero.demo.district import DEMO_PASSWORD
+from tests.harness.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 _CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     var_dir = tmp_path_factory.mktemp("demo-var")
-    port, idp_port = _free_port(), _free_port()
+    port, idp_port = free_port(), free_port()
     # What `make demo` sees: none of the test settings, no PostgreSQL (the demo is SQLite).
     skip = {"DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE", "STAFF_OTP_REQUIRED", "EMAIL_BACKEND", "STATIC_MANIFEST"}
     env = {k: v for k, v in os.environ.items() if k not in skip}
