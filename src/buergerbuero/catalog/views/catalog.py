@@ -12,8 +12,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from buergerbuero.accounts.constants import AssuranceLevel
+from buergerbuero.portal.branding import municipality_page
 from buergerbuero.tenants.models import Municipality
-from buergerbuero.tenants.selectors import current_district, municipality_by_slug, public_municipalities
+from buergerbuero.tenants.selectors import current_district, public_municipalities
 
 from .. import selectors
 from ..constants import Channel, Level
@@ -36,14 +37,6 @@ from ..variants import variant
 
 #: Anchor of the finder section; its forms return there.
 FINDER_ANCHOR = "zustaendigkeit"
-
-
-def _branding(request: HttpRequest, municipality_slug: str | None) -> Municipality | None:
-    if not municipality_slug:
-        return None
-    municipality = municipality_by_slug(municipality_slug)
-    request.branding = municipality  # type: ignore[attr-defined]
-    return municipality
 
 
 @dataclass
@@ -131,7 +124,7 @@ def _finder_context(request: HttpRequest, service: Service | None) -> dict[str, 
 
 @require_safe
 def index(request: HttpRequest, municipality_slug: str | None = None) -> HttpResponse:
-    municipality = _branding(request, municipality_slug)
+    municipality = municipality_page(request, municipality_slug)
     return render(
         request,
         "catalog/portal/index.html",
@@ -148,7 +141,7 @@ def index(request: HttpRequest, municipality_slug: str | None = None) -> HttpRes
 def life_situation(
     request: HttpRequest, life_situation_slug: str, municipality_slug: str | None = None
 ) -> HttpResponse:
-    municipality = _branding(request, municipality_slug)
+    municipality = municipality_page(request, municipality_slug)
     situation = get_object_or_404(LifeSituation, slug=life_situation_slug)
     return render(
         request,
@@ -163,7 +156,7 @@ def life_situation(
 
 @require_safe
 def service_detail(request: HttpRequest, service_slug: str, municipality_slug: str | None = None) -> HttpResponse:
-    municipality = _branding(request, municipality_slug)
+    municipality = municipality_page(request, municipality_slug)
     service = get_object_or_404(Service.objects.prefetch_related("categories", "life_situations"), slug=service_slug)
     offering = offering_of(municipality, service) if municipality is not None else None
     shown = variant(service, offering)
@@ -189,7 +182,7 @@ def service_detail(request: HttpRequest, service_slug: str, municipality_slug: s
 
 @require_safe
 def availability_map(request: HttpRequest, municipality_slug: str | None = None) -> HttpResponse:
-    municipality = _branding(request, municipality_slug)
+    municipality = municipality_page(request, municipality_slug)
     categories = list(Category.objects.filter(services__isnull=False).distinct().order_by("position", "name_de"))
     slug = request.GET.get("category", "")
     category = next((c for c in categories if c.slug == slug), None)

@@ -17,8 +17,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from buergerbuero.portal.branding import municipality_page
 from buergerbuero.tenants.models import Municipality
-from buergerbuero.tenants.selectors import current_district, municipality_by_slug
+from buergerbuero.tenants.selectors import current_district
 
 from ..checklist import Checklist, answers_query, parse_answers, questions_of
 from ..models import Service
@@ -46,10 +47,7 @@ class ChecklistPage:
 
 def _load(request: HttpRequest, service_slug: str, municipality_slug: str | None) -> ChecklistPage:
     service = get_object_or_404(Service, slug=service_slug)
-    municipality = None
-    if municipality_slug is not None:
-        municipality = municipality_by_slug(municipality_slug)
-        request.branding = municipality  # type: ignore[attr-defined]
+    municipality = municipality_page(request, municipality_slug)
     keys = [question.key for question in questions_of(service.questions)]
     submitted = any(key in request.GET for key in keys)
     answers, errors = parse_answers(service.questions, request.GET, require_all=submitted)

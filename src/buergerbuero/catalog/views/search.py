@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from buergerbuero.portal.branding import municipality_page
 from buergerbuero.tenants.models import Municipality
-from buergerbuero.tenants.selectors import municipality_by_slug
 
 from ..constants import Channel
 from ..models import LifeSituation
@@ -61,9 +61,7 @@ def _page_number(raw: str | None) -> int:
 
 @require_safe
 def results(request: HttpRequest, municipality_slug: str | None = None) -> HttpResponse:
-    municipality = municipality_by_slug(municipality_slug) if municipality_slug else None
-    if municipality is not None:
-        request.branding = municipality  # type: ignore[attr-defined]
+    municipality = municipality_page(request, municipality_slug)
     query = request.GET.get("q", "").strip()
     page = _page_number(request.GET.get("seite"))
     error = ""
