@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "buergerbuero.tenants",
     "buergerbuero.accounts",
     "buergerbuero.catalog",
+    "buergerbuero.appointments",
     "buergerbuero.portal",
     "buergerbuero.analytics",
     "buergerbuero.demo",
@@ -216,6 +217,10 @@ EMAIL_HOST = envstr("EMAIL_HOST", "127.0.0.1")
 EMAIL_PORT = envint("EMAIL_PORT", 25)
 EMAIL_FILE_PATH = VAR_DIR / "mail"
 DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "buergerbuero@example.org")
+
+# The transactional outbox (core/outbox.py): attempts per message and the first retry delay (doubling).
+OUTBOX_MAX_ATTEMPTS = envint("OUTBOX_MAX_ATTEMPTS", 8)
+OUTBOX_BACKOFF_SECONDS = envint("OUTBOX_BACKOFF_SECONDS", 30)
 
 # --- logging ------------------------------------------------------------------------
 LOG_LEVEL = envstr("LOG_LEVEL", "INFO")

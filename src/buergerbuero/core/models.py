@@ -34,3 +34,43 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_name} {self.action}"
+
+
+class OutboxMessage(models.Model):
+    """Something that must leave the system (an e-mail, a push, a hand-off), written in the same
+    transaction as the change that caused it and sent afterwards by ``core.outbox.dispatch_due``.
+
+    Sending is retried with exponential backoff; after ``OUTBOX_MAX_ATTEMPTS`` the message is
+    ``failed`` and shown to administrators, never silently dropped.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("pending")
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("failed")
+
+    kind = models.CharField(_("kind"), max_length=50, db_index=True, help_text=_("e.g. email, push, sms"))
+    payload = models.JSONField(_("payload"))
+    dedupe_key = models.CharField(
+        _("deduplication key"),
+        max_length=200,
+        null=True,
+        blank=True,
+        unique=True,
+        help_text=_("The same key is enqueued only once, e.g. reminder:<appointment>."),
+    )
+    state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), db_index=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox messages")
+        ordering = ["next_attempt_at", "pk"]
+        indexes = [models.Index(fields=["state", "next_attempt_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk} ({self.state})"

@@ -1,0 +1,238 @@
+"""Reads for booking: which offices offer what, free days and times, the earliest time in the Kreis.
+
+Free times come from the released cells (``CapacityCell``) only, so what a citizen sees is exactly
+what the booking service can claim. Public pages read across municipalities with ``scopes_disabled``
+because offices and their free times are public; appointments are never read here without a scope.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db.models import F, QuerySet
+from django.utils import timezone
+
+from buergerbuero.catalog.models import Service
+from buergerbuero.core.tenancy import scopes_disabled
+from buergerbuero.tenants.models import Office
+
+from .capacity_model import policy_of
+from .models import Appointment, BookingPolicy, CapacityCell, ServiceGroup
+from .services.booking import groups_for, hash_token
+from .slots import Cell, free_starts
+
+__all__ = [
+    "FreeSlot",
+    "OfficeOption",
+    "alternatives",
+    "appointment_by_token",
+    "bookable_days",
+    "bookable_services",
+    "earliest_in_kreis",
+    "free_slots",
+    "offices_for",
+]
+
+
+@dataclass(frozen=True)
+class FreeSlot:
+    starts_at: datetime
+    ends_at: datetime
+
+
+@dataclass(frozen=True)
+class OfficeOption:
+    """An office that offers the requested services, with its earliest free time (``None``: none free)."""
+
+    office: Office
+    earliest: FreeSlot | None
+
+
+def bookable_services() -> QuerySet[Service]:
+    """Catalogue services that at least one active office takes appointments for."""
+    with scopes_disabled():
+        ids = set(
+            ServiceGroup.objects.filter(office__booking_policy__is_active=True).values_list("services", flat=True)
+        )
+    return Service.objects.filter(pk__in=ids - {None}).order_by("name_de")
+
+
+def offices_for(services: Sequence[Service]) -> list[Office]:
+    """Offices in the Kreis with an active booking policy and one group serving all ``services``."""
+    slugs = {service.slug for service in services}
+    if not slugs:
+        return []
+    found = []
+    with scopes_disabled():
+        candidates = (
+            Office.objects.filter(booking_policy__is_active=True, service_groups__services__slug__in=slugs)
+            .select_related("municipality", "booking_policy")
+            .distinct()
+            .order_by("municipality__name", "name")
+        )
+        for office in candidates:
+            if groups_for(office, office.booking_policy, sorted(slugs))[0]:
+                found.append(office)
+    return found
+
+
+def free_slots(
+    office: Office, services: Sequence[Service], day: date, *, now: datetime | None = None
+) -> list[FreeSlot]:
+    """Free times at ``office`` on ``day`` for ``services`` (citizens: inside the booking window, after now)."""
+    now = now or timezone.now()
+    with scopes_disabled():
+        policy = policy_of(office)
+        if not _in_window(policy, day, now):
+            return []
+        groups, minutes = groups_for(office, policy, [s.slug for s in services])
+        if not groups:
+            return []
+        start, end = _day_bounds(day)
+        cells = _cells([g.pk for g in groups], start, end)
+    return _slots_from(cells, [g.pk for g in groups], minutes // policy.grid_minutes, policy.grid_minutes, now)
+
+
+def bookable_days(office: Office, services: Sequence[Service], *, now: datetime | None = None) -> list[date]:
+    """The days of the booking window with at least one free time for ``services``."""
+    return sorted(_first_starts(office, services, now=now or timezone.now()))
+
+
+def earliest_in_kreis(services: Sequence[Service], *, now: datetime | None = None) -> list[OfficeOption]:
+    """Every office offering ``services`` with its earliest free time, earliest first ("earliest in the
+    whole Kreis"); offices with nothing free come last."""
+    now = now or timezone.now()
+    options = []
+    for office in offices_for(services):
+        firsts = _first_starts(office, services, now=now, first_only=True)
+        earliest = None
+        if firsts:
+            start, length = min(firsts.values())
+            earliest = FreeSlot(starts_at=start, ends_at=start + length)
+        options.append(OfficeOption(office=office, earliest=earliest))
+    far = now + timedelta(days=3650)
+    return sorted(options, key=lambda o: (o.earliest.starts_at if o.earliest else far, o.office.name))
+
+
+def _first_starts(
+    office: Office, services: Sequence[Service], *, now: datetime, first_only: bool = False
+) -> dict[date, tuple[datetime, timedelta]]:
+    """Day → (first free start, length) over the booking window, reading only the cells with room.
+
+    Scans one week at a time, so ``first_only`` (the earliest day) usually reads a few hundred rows.
+    """
+    with scopes_disabled():
+        policy = policy_of(office)
+        groups, minutes = groups_for(office, policy, [s.slug for s in services])
+        if not groups or not policy.is_active:
+            return {}
+        first, last = _window(policy, now)
+        group_ids = [g.pk for g in groups]
+        needed = minutes // policy.grid_minutes
+        length = timedelta(minutes=minutes)
+        found: dict[date, tuple[datetime, timedelta]] = {}
+        week = first
+        while week <= last:
+            until = min(week + timedelta(days=7), last + timedelta(days=1))
+            rows = (
+                CapacityCell.objects.filter(
+                    group_id__in=group_ids,
+                    starts_at__gte=_day_bounds(week)[0],
+                    starts_at__lt=_day_bounds(until)[0],
+                    booked__lt=F("bookable"),
+                )
+                .order_by("group_id", "starts_at")
+                .values_list("group_id", "starts_at", "ends_at")
+            )
+            run_group, run_end, run = None, None, 0
+            for group_id, starts_at, ends_at in rows:
+                if group_id == run_group and starts_at == run_end:
+                    run += 1
+                else:
+                    run_group, run = group_id, 1
+                run_end = ends_at
+                if run >= needed:
+                    begin = ends_at - length
+                    if begin > now:
+                        day = timezone.localtime(begin).date()
+                        if day not in found or begin < found[day][0]:
+                            found[day] = (begin, length)
+            if first_only and found:
+                break
+            week = until
+    return found
+
+
+def alternatives(
+    office: Office, services: Sequence[Service], around: datetime, *, now: datetime | None = None, limit: int = 6
+) -> list[FreeSlot]:
+    """Free times nearest to ``around``: the same day first, then the following bookable days. Shown
+    when a chosen time was just taken."""
+    now = now or timezone.now()
+    day = timezone.localtime(around).date()
+    same_day = sorted(
+        free_slots(office, services, day, now=now), key=lambda s: abs((s.starts_at - around).total_seconds())
+    )
+    found = same_day[:limit]
+    for later in bookable_days(office, services, now=now):
+        if len(found) >= limit:
+            break
+        if later > day:
+            found.extend(free_slots(office, services, later, now=now)[: limit - len(found)])
+    return sorted(found, key=lambda s: s.starts_at)
+
+
+def appointment_by_token(public_id: str, token: str) -> Appointment | None:
+    """The appointment of a manage link, or ``None`` when the link is wrong (no scope needed: the token is the key)."""
+    with scopes_disabled():
+        try:
+            appointment = (
+                Appointment.objects.select_related("office", "office__municipality", "group")
+                .prefetch_related("services")
+                .get(public_id=public_id)
+            )
+        except (Appointment.DoesNotExist, ValueError, ValidationError):  # a malformed UUID is just a wrong link
+            return None
+    if not token or appointment.manage_token_hash != hash_token(token):
+        return None
+    return appointment
+
+
+def _window(policy: BookingPolicy, now: datetime) -> tuple[date, date]:
+    today = timezone.localtime(now).date()
+    return today + timedelta(days=policy.first_day_offset), today + timedelta(days=7 * policy.weeks_ahead)
+
+
+def _in_window(policy: BookingPolicy, day: date, now: datetime) -> bool:
+    first, last = _window(policy, now)
+    return policy.is_active and first <= day <= last
+
+
+def _day_bounds(day: date) -> tuple[datetime, datetime]:
+    tz = timezone.get_current_timezone()
+    start = datetime.combine(day, datetime.min.time(), tz)
+    return start, datetime.combine(day + timedelta(days=1), datetime.min.time(), tz)
+
+
+def _cells(group_ids: Sequence[int], start: datetime, end: datetime) -> list[tuple[int, Cell]]:
+    rows = (
+        CapacityCell.objects.filter(group_id__in=group_ids, starts_at__gte=start, starts_at__lt=end)
+        .order_by("group_id", "starts_at")
+        .values_list("group_id", "starts_at", "ends_at", "bookable", "booked")
+    )
+    return [
+        (group_id, Cell(starts_at=s, ends_at=e, free=bookable - booked)) for group_id, s, e, bookable, booked in rows
+    ]
+
+
+def _slots_from(
+    cells: Sequence[tuple[int, Cell]], group_ids: Sequence[int], needed: int, grid: int, now: datetime
+) -> list[FreeSlot]:
+    starts: set[datetime] = set()
+    for group_id in group_ids:
+        starts.update(free_starts([c for g, c in cells if g == group_id], needed, after=now))
+    length = timedelta(minutes=needed * grid)
+    return [FreeSlot(starts_at=s, ends_at=s + length) for s in sorted(starts)]

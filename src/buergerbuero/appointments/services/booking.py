@@ -1,0 +1,587 @@
+"""Booking: release capacity, hold a time, confirm, cancel, move, give capacity back.
+
+The one rule that makes booking correct under any concurrency: a time is claimed by incrementing the
+``booked`` count of every cell it covers, each only while ``booked < bookable``, inside one
+transaction that commits only if every cell took it (``_claim``). The cells are locked in start order
+(``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite runs write transactions one at a time), so two
+requests never deadlock, and the database's check constraint refuses an overbooked cell as a last
+line of defence. Capacity is given back exactly once per appointment (``capacity_returned_at``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from buergerbuero.accounts.models import User
+from buergerbuero.catalog.models import Service
+from buergerbuero.core.audit import log_action
+from buergerbuero.tenants.models import Municipality, Office
+
+from ..capacity import day_capacity
+from ..capacity_model import office_capacity, policy_of
+from ..constants import OPEN_STATES, AppointmentState, BookingChannel
+from ..models import Appointment, BookingPolicy, CapacityCell, ServiceGroup
+
+__all__ = [
+    "BookingError",
+    "ReleaseResult",
+    "Reservation",
+    "SlotTaken",
+    "book",
+    "cancel",
+    "confirm",
+    "groups_for",
+    "hash_token",
+    "move",
+    "person_key",
+    "release_capacity",
+    "reserve",
+    "return_due_capacity",
+]
+
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read out over the phone
+
+
+class BookingError(Exception):
+    """A booking was refused; ``code`` is stable for the API, ``message`` is translated for people."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class SlotTaken(BookingError):
+    """Someone else was faster: the time has no room left (the caller offers alternatives)."""
+
+    def __init__(self) -> None:
+        super().__init__("slot_taken", str(_("This time has just been taken. Please choose another one.")))
+
+
+@dataclass(frozen=True)
+class Reservation:
+    """A held or booked appointment and the secret of its manage link (shown once, stored hashed)."""
+
+    appointment: Appointment
+    token: str
+
+
+@dataclass
+class ReleaseResult:
+    created: int = 0
+    updated: int = 0
+    removed: int = 0
+    # Appointments whose cells now have less capacity than bookings (staff must act; citizens are told).
+    affected: list[Appointment] = field(default_factory=list)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def person_key(email: str) -> str:
+    """The key a person's appointments are counted by: their e-mail, normalised and hashed."""
+    return hashlib.sha256(email.strip().lower().encode()).hexdigest()
+
+
+# -- releasing capacity -------------------------------------------------------------------------
+
+
+def release_capacity(office: Office, *, now: datetime | None = None, through: date | None = None) -> ReleaseResult:
+    """Write the cells of the office's booking window (today .. today + weeks, or ``through``).
+
+    New cells are created, changed capacity is updated. Where the new capacity is below what is
+    already booked, the cell keeps ``bookable = booked`` (nothing is overbooked silently) and the
+    appointments there are returned in ``affected`` for staff to move. Idempotent.
+    """
+    now = now or timezone.now()
+    policy = policy_of(office)
+    today = timezone.localtime(now).date()
+    last = through or today + timedelta(days=7 * policy.weeks_ahead)
+    model = office_capacity(office, today, last)
+    groups = {group.key: group for group in ServiceGroup.objects.filter(office=office)}
+    result = ReleaseResult()
+    with transaction.atomic():
+        existing = {
+            (cell.group_id, cell.starts_at): cell
+            for cell in CapacityCell.objects.filter(group__office=office, starts_at__date__gte=today)
+            .select_for_update()
+            .order_by("group_id", "starts_at")
+        }
+        wanted: dict[tuple[int, datetime], tuple[datetime, int]] = {}
+        day = today
+        while day <= last:
+            for cell in day_capacity(model, day, ()):
+                group = groups[cell.group]
+                wanted[(group.pk, cell.start)] = (cell.end, cell.bookable)
+            day += timedelta(days=1)
+        new = []
+        for key, (ends_at, bookable) in wanted.items():
+            row = existing.get(key)
+            if row is None:
+                new.append(CapacityCell(group_id=key[0], starts_at=key[1], ends_at=ends_at, bookable=bookable))
+            elif row.bookable != max(bookable, row.booked):
+                if bookable < row.booked:
+                    result.affected.extend(_appointments_in(row))
+                row.bookable = max(bookable, row.booked)
+                row.save(update_fields=["bookable"])
+                result.updated += 1
+        for key, row in existing.items():
+            if key in wanted or timezone.localtime(row.starts_at).date() > last:
+                continue
+            if row.booked == 0:
+                row.delete()
+                result.removed += 1
+            elif row.bookable != row.booked:
+                result.affected.extend(_appointments_in(row))
+                row.bookable = row.booked
+                row.save(update_fields=["bookable"])
+                result.updated += 1
+        CapacityCell.objects.bulk_create(new, batch_size=1000)
+        result.created = len(new)
+    result.affected = list({a.pk: a for a in result.affected}.values())
+    return result
+
+
+def _appointments_in(cell: CapacityCell) -> list[Appointment]:
+    return list(
+        Appointment.objects.filter(
+            group_id=cell.group_id,
+            starts_at__lt=cell.ends_at,
+            ends_at__gt=cell.starts_at,
+            state__in=[AppointmentState.BOOKED, AppointmentState.HELD],
+        )
+    )
+
+
+# -- holding and booking -------------------------------------------------------------------------
+
+
+def reserve(
+    office: Office,
+    services: Sequence[Service],
+    starts_at: datetime,
+    *,
+    channel: str = BookingChannel.ONLINE,
+    now: datetime | None = None,
+    ignore_window: bool = False,
+) -> Reservation:
+    """Hold ``starts_at`` at ``office`` for ``services`` for the policy's hold time.
+
+    Raises ``SlotTaken`` when the time has no room left, ``BookingError`` when it cannot be booked at
+    all (outside the window, not offered, booking closed). Staff may book outside the window
+    (``ignore_window``).
+    """
+    now = now or timezone.now()
+    policy = policy_of(office)
+    slugs = sorted(service.slug for service in services)
+    groups, minutes = _groups_and_minutes(office, policy, slugs, starts_at, now=now, ignore_window=ignore_window)
+    try:
+        return _claim(office, policy, services, groups, starts_at, minutes, channel=channel, now=now)
+    except SlotTaken:
+        # Expired holds may still sit in the cells: give them back and try once more.
+        if return_due_capacity(now=now, office=office, holds_only=True):
+            return _claim(office, policy, services, groups, starts_at, minutes, channel=channel, now=now)
+        raise
+
+
+def _groups_and_minutes(
+    office: Office,
+    policy: BookingPolicy,
+    slugs: Sequence[str],
+    starts_at: datetime,
+    *,
+    now: datetime,
+    ignore_window: bool,
+) -> tuple[list[ServiceGroup], int]:
+    if not slugs:
+        raise BookingError("no_service", str(_("Please choose at least one service.")))
+    if not policy.is_active and not ignore_window:
+        raise BookingError("booking_closed", str(_("This office does not take online bookings.")))
+    day = timezone.localtime(starts_at).date()
+    groups, minutes = groups_for(office, policy, slugs)
+    if not groups:
+        raise BookingError("not_offered", str(_("This office does not offer these services in one appointment.")))
+    if not ignore_window:
+        today = timezone.localtime(now).date()
+        first = today + timedelta(days=policy.first_day_offset)
+        last = today + timedelta(days=7 * policy.weeks_ahead)
+        if not first <= day <= last or starts_at <= now:
+            raise BookingError("outside_window", str(_("This day cannot be booked (yet).")))
+    return groups, minutes
+
+
+def groups_for(office: Office, policy: BookingPolicy, slugs: Sequence[str]) -> tuple[list[ServiceGroup], int]:
+    """The office's groups that serve all of ``slugs`` in one appointment (by key), and its length in
+    minutes (the services' counter minutes added up, rounded up to the grid); ``([], 0)`` if none."""
+    wanted = set(slugs)
+    groups = []
+    minutes: dict[str, int] = {}
+    for group in ServiceGroup.objects.filter(office=office).prefetch_related("services").order_by("key"):
+        offered = {service.slug: service.counter_minutes for service in group.services.all()}
+        if wanted <= offered.keys():
+            groups.append(group)
+            minutes.update(offered)
+    if not groups:
+        return [], 0
+    total = sum(minutes[slug] for slug in wanted)
+    return groups, -(-total // policy.grid_minutes) * policy.grid_minutes
+
+
+def _claim(
+    office: Office,
+    policy: BookingPolicy,
+    services: Sequence[Service],
+    groups: Sequence[ServiceGroup],
+    starts_at: datetime,
+    minutes: int,
+    *,
+    channel: str,
+    now: datetime,
+) -> Reservation:
+    ends_at = starts_at + timedelta(minutes=minutes)
+    needed = minutes // policy.grid_minutes
+    for group in groups:
+        try:
+            with transaction.atomic():
+                cells = list(
+                    CapacityCell.objects.filter(group=group, starts_at__gte=starts_at, starts_at__lt=ends_at)
+                    .select_for_update()
+                    .order_by("starts_at")
+                    .values_list("pk", "starts_at", "ends_at", "booked", "bookable")
+                )
+                if len(cells) != needed or cells[0][1] != starts_at or cells[-1][2] != ends_at:
+                    raise SlotTaken  # not released, or across a break
+                if any(booked >= bookable for _, _, _, booked, bookable in cells):
+                    raise SlotTaken
+                claimed = CapacityCell.objects.filter(pk__in=[pk for pk, *_ in cells], booked__lt=F("bookable")).update(
+                    booked=F("booked") + 1
+                )
+                if claimed != needed:
+                    raise SlotTaken  # a concurrent writer got there between read and write (rolls back)
+                token = secrets.token_urlsafe(24)
+                appointment = Appointment.objects.create(
+                    code=_new_code(),
+                    office=office,
+                    group=group,
+                    starts_at=starts_at,
+                    ends_at=ends_at,
+                    state=AppointmentState.HELD,
+                    channel=channel,
+                    hold_expires_at=now + timedelta(minutes=policy.hold_minutes),
+                    manage_token_hash=hash_token(token),
+                )
+                appointment.services.set(services)
+                return Reservation(appointment=appointment, token=token)
+        except SlotTaken:
+            continue
+        except IntegrityError:
+            continue  # the check constraint refused an overbooking
+    raise SlotTaken
+
+
+def _new_code() -> str:
+    while True:
+        code = "T-" + "".join(secrets.choice(CODE_ALPHABET) for _ in range(6))
+        if not Appointment.objects.filter(code=code).exists():
+            return code
+
+
+def confirm(
+    appointment: Appointment,
+    *,
+    name: str,
+    email: str,
+    phone: str = "",
+    note: str = "",
+    needs_accessibility: bool = False,
+    citizen: User | None = None,
+    booked_by: User | None = None,
+    idempotency_key: str | None = None,
+    token: str | None = None,
+    enforce_caps: bool = True,
+    now: datetime | None = None,
+) -> Appointment:
+    """Turn a hold into a booking and queue the confirmation. Confirming a booked appointment again
+    returns it unchanged (idempotent). Raises ``BookingError`` for an expired hold or a person over
+    their cap; the hold is then released.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        if locked.state == AppointmentState.BOOKED:
+            return locked
+        if locked.state != AppointmentState.HELD or (locked.hold_expires_at and locked.hold_expires_at <= now):
+            raise BookingError("hold_expired", str(_("Your reservation has expired. Please choose a time again.")))
+        key = person_key(email)
+        if enforce_caps:
+            refusal = cap_refusal(locked, key, now=now)
+            if refusal is not None:
+                _give_back(locked, AppointmentState.EXPIRED, now=now)
+                raise refusal
+        locked.name, locked.email, locked.phone, locked.note = name.strip(), email.strip(), phone.strip(), note.strip()
+        locked.needs_accessibility = needs_accessibility
+        locked.person_key = key
+        locked.citizen = citizen
+        locked.booked_by = booked_by
+        locked.idempotency_key = idempotency_key
+        locked.state = AppointmentState.BOOKED
+        locked.confirmed_at = now
+        locked.hold_expires_at = None
+        locked.save()
+        if booked_by is not None:
+            log_action(
+                actor=booked_by,
+                action="appointments.appointment.booked",
+                obj=locked,
+                municipality=office_municipality(locked),
+            )
+        from ..notifications import notify_booked
+
+        notify_booked(locked, token=token)
+        return locked
+
+
+def cap_refusal(appointment: Appointment, key: str, *, now: datetime) -> BookingError | None:
+    """Why ``key`` may not book ``appointment`` (open appointments per service, recent no-shows), or ``None``."""
+    from buergerbuero.core.tenancy import scopes_disabled
+
+    policy = policy_of(appointment.office)
+    services = list(appointment.services.values_list("pk", flat=True))
+    with scopes_disabled():  # a person's appointments across the whole Kreis count
+        open_for_service = (
+            Appointment.objects.filter(person_key=key, state__in=OPEN_STATES, services__in=services, ends_at__gt=now)
+            .exclude(pk=appointment.pk)
+            .values("pk")
+            .distinct()
+            .count()
+        )
+        no_shows = Appointment.objects.filter(
+            person_key=key, state=AppointmentState.NO_SHOW, starts_at__gte=now - timedelta(days=180)
+        ).count()
+    if no_shows >= policy.no_show_limit > 0:
+        return BookingError(
+            "no_show_limit",
+            str(_("You missed several appointments recently. Please book by phone or come without an appointment.")),
+        )
+    if open_for_service >= policy.per_person_cap:
+        return BookingError(
+            "cap_reached",
+            str(
+                _(
+                    "You already have an appointment for this service. "
+                    "Please cancel or move it instead of booking another."
+                )
+            ),
+        )
+    return None
+
+
+def book(
+    office: Office,
+    services: Sequence[Service],
+    starts_at: datetime,
+    *,
+    name: str,
+    email: str,
+    phone: str = "",
+    channel: str = BookingChannel.ONLINE,
+    idempotency_key: str | None = None,
+    booked_by: User | None = None,
+    citizen: User | None = None,
+    enforce_caps: bool = True,
+    ignore_window: bool = False,
+    now: datetime | None = None,
+) -> Reservation:
+    """Hold and confirm in one step (API clients, staff on the phone). With ``idempotency_key`` a
+    repeated call returns the first booking (its token is then empty: it was shown once)."""
+    now = now or timezone.now()
+    if idempotency_key:
+        earlier = Appointment.objects.filter(idempotency_key=idempotency_key).first()
+        if earlier is not None:
+            return Reservation(appointment=earlier, token="")
+    with transaction.atomic():
+        reservation = reserve(office, services, starts_at, channel=channel, now=now, ignore_window=ignore_window)
+        try:
+            appointment = confirm(
+                reservation.appointment,
+                name=name,
+                email=email,
+                phone=phone,
+                citizen=citizen,
+                booked_by=booked_by,
+                idempotency_key=idempotency_key,
+                token=reservation.token,
+                enforce_caps=enforce_caps,
+                now=now,
+            )
+        except IntegrityError:
+            # The same idempotency key committed concurrently: ours rolls back, theirs is the answer.
+            transaction.set_rollback(True)
+            earlier = None
+        else:
+            return Reservation(appointment=appointment, token=reservation.token)
+    earlier = Appointment.objects.filter(idempotency_key=idempotency_key).first()
+    if earlier is None:
+        raise SlotTaken
+    return Reservation(appointment=earlier, token="")
+
+
+# -- cancelling, moving, giving back ----------------------------------------------------------------
+
+
+def cancel(
+    appointment: Appointment,
+    *,
+    actor: User | None = None,
+    reason: str = "",
+    notify: bool = True,
+    now: datetime | None = None,
+) -> Appointment:
+    """Cancel a hold or booking. Its time returns to the pool after the office's return delay (a hold
+    at once). Cancelling twice is a no-op."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        if locked.state == AppointmentState.HELD:
+            _give_back(locked, AppointmentState.EXPIRED, now=now)
+            return locked
+        if locked.state != AppointmentState.BOOKED:
+            return locked
+        delay = timedelta(minutes=policy_of(locked.office).return_delay_minutes)
+        locked.state = AppointmentState.CANCELLED
+        locked.cancelled_at = now
+        locked.cancel_reason = reason[:200]
+        locked.returns_at = now + delay
+        locked.save(update_fields=["state", "cancelled_at", "cancel_reason", "returns_at"])
+        if actor is not None:
+            log_action(
+                actor=actor,
+                action="appointments.appointment.cancelled",
+                obj=locked,
+                municipality=office_municipality(locked),
+                changes={"reason": reason},
+            )
+        if notify:
+            from ..notifications import notify_cancelled
+
+            notify_cancelled(locked, by_staff=actor is not None)
+        if delay <= timedelta(0):
+            _return_cells(locked, now=now)
+        return locked
+
+
+def move(
+    appointment: Appointment,
+    starts_at: datetime,
+    *,
+    actor: User | None = None,
+    now: datetime | None = None,
+    ignore_window: bool = False,
+) -> Reservation:
+    """Book ``starts_at`` for the same person and services and cancel the old time, in one transaction;
+    if the new time is taken nothing changes."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        old = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        if old.state != AppointmentState.BOOKED:
+            raise BookingError("not_movable", str(_("Only a booked appointment can be moved.")))
+        services = list(old.services.all())
+        reservation = reserve(
+            old.office, services, starts_at, channel=old.channel, now=now, ignore_window=ignore_window
+        )
+        new = reservation.appointment
+        new.moved_from = old
+        new.save(update_fields=["moved_from"])
+        confirm(
+            new,
+            name=old.name,
+            email=old.email,
+            phone=old.phone,
+            note=old.note,
+            needs_accessibility=old.needs_accessibility,
+            citizen=old.citizen,
+            booked_by=actor,
+            token=reservation.token,
+            enforce_caps=False,
+            now=now,
+        )
+        cancel(old, actor=actor, reason="moved", notify=False, now=now)
+        new.refresh_from_db()
+        return Reservation(appointment=new, token=reservation.token)
+
+
+def return_due_capacity(*, now: datetime | None = None, office: Office | None = None, holds_only: bool = False) -> int:
+    """Give back the cells of expired holds (at once) and of cancelled or released appointments whose
+    return delay has passed. Returns how many appointments gave capacity back; freed times are then
+    offered to the waitlist."""
+    now = now or timezone.now()
+    expired = Appointment.objects.filter(state=AppointmentState.HELD, hold_expires_at__lte=now)
+    due = Appointment.objects.filter(
+        state__in=[AppointmentState.CANCELLED, AppointmentState.RELEASED],
+        capacity_returned_at__isnull=True,
+        returns_at__lte=now,
+    )
+    if office is not None:
+        expired, due = expired.filter(office=office), due.filter(office=office)
+    returned = 0
+    offices: set[int] = set()
+    for pk in list(expired.values_list("pk", flat=True)):
+        with transaction.atomic():
+            row = Appointment.objects.select_for_update().filter(pk=pk, state=AppointmentState.HELD).first()
+            if row is not None and row.hold_expires_at and row.hold_expires_at <= now:
+                _give_back(row, AppointmentState.EXPIRED, now=now)
+                returned += 1
+    if not holds_only:
+        for pk in list(due.values_list("pk", flat=True)):
+            with transaction.atomic():
+                row = Appointment.objects.select_for_update().filter(pk=pk, capacity_returned_at__isnull=True).first()
+                if row is not None:
+                    _return_cells(row, now=now)
+                    offices.add(row.office_id)
+                    returned += 1
+        if offices:
+            from .waitlist import offer_freed_slots
+
+            for freed in Office.objects.filter(pk__in=offices):
+                offer_freed_slots(freed, now=now)
+    return returned
+
+
+def _give_back(appointment: Appointment, state: str, *, now: datetime) -> None:
+    """End a hold (or refused booking) and return its cells at once."""
+    appointment.state = state
+    appointment.hold_expires_at = None
+    appointment.save(update_fields=["state", "hold_expires_at"])
+    _return_cells(appointment, now=now)
+
+
+def _return_cells(appointment: Appointment, *, now: datetime) -> None:
+    if appointment.capacity_returned_at is not None:
+        return
+    CapacityCell.objects.filter(
+        group_id=appointment.group_id,
+        starts_at__gte=appointment.starts_at,
+        starts_at__lt=appointment.ends_at,
+        booked__gt=0,
+    ).update(booked=F("booked") - 1)
+    appointment.capacity_returned_at = now
+    appointment.save(update_fields=["capacity_returned_at"])
+
+
+def office_municipality(appointment: Appointment) -> Municipality:
+    return Office.objects.select_related("municipality").get(pk=appointment.office_id).municipality
+
+
+def services_by_slug(slugs: Iterable[str]) -> list[Service]:
+    """The catalogue services for ``slugs`` (public catalogue, no scope needed); unknown slugs are dropped."""
+    return list(Service.objects.filter(slug__in=set(slugs)).order_by("slug"))
