@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
+from buergerbuero.appointments.api import router as appointments_router
 from buergerbuero.catalog.api import router as catalog_router
 from buergerbuero.tenants.api import router as tenants_router
 
@@ -15,3 +16,4 @@ api = NinjaAPI(
 )
 api.add_router("/", tenants_router)
 api.add_router("/", catalog_router)
+api.add_router("/appointments/", appointments_router)
