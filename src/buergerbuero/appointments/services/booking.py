@@ -129,9 +129,10 @@ def release_capacity(office: Office, *, now: datetime | None = None, through: da
             row = existing.get(key)
             if row is None:
                 new.append(CapacityCell(group_id=key[0], starts_at=key[1], ends_at=ends_at, bookable=bookable))
-            elif row.bookable != max(bookable, row.booked):
-                if bookable < row.booked:
-                    result.affected.extend(_appointments_in(row))
+                continue
+            if bookable < row.booked:
+                result.affected.extend(_appointments_in(row))
+            if row.bookable != max(bookable, row.booked):
                 row.bookable = max(bookable, row.booked)
                 row.save(update_fields=["bookable"])
                 result.updated += 1
