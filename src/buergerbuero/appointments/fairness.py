@@ -169,10 +169,10 @@ def client_key(request: HttpRequest) -> str:
 class RateLimited(Exception):
     """Too many requests in a scope; ``retry_after`` seconds until the next one is accepted."""
 
-    def __init__(self, scope: str, retry_after: int) -> None:
-        super().__init__(f"rate limit of {scope!r} reached, retry after {retry_after} s")
-        self.scope = scope
+    def __init__(self, retry_after: int, scope: str = "") -> None:
+        super().__init__(f"rate limit {scope!r} reached, retry after {retry_after} s")
         self.retry_after = retry_after
+        self.scope = scope
 
 
 def rate_limit(scope: str) -> tuple[int, int]:
@@ -210,4 +210,4 @@ def check_rate(scope: str, key: str) -> None:
             return
         slot += 1
     cache.set(hint_key, requests, timeout=timeout)
-    raise RateLimited(scope, max(1, math.ceil(window_end - now)))
+    raise RateLimited(max(1, math.ceil(window_end - now)), scope=scope)
