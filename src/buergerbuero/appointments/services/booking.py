@@ -317,6 +317,7 @@ def confirm(
     their cap; the hold is then released.
     """
     now = now or timezone.now()
+    refusal: BookingError | None = None
     with transaction.atomic():
         locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
         if locked.state == AppointmentState.BOOKED:
@@ -326,30 +327,33 @@ def confirm(
         key = person_key(email)
         if enforce_caps:
             refusal = cap_refusal(locked, key, now=now)
-            if refusal is not None:
-                _give_back(locked, AppointmentState.EXPIRED, now=now)
-                raise refusal
-        locked.name, locked.email, locked.phone, locked.note = name.strip(), email.strip(), phone.strip(), note.strip()
-        locked.needs_accessibility = needs_accessibility
-        locked.person_key = key
-        locked.citizen = citizen
-        locked.booked_by = booked_by
-        locked.idempotency_key = idempotency_key
-        locked.state = AppointmentState.BOOKED
-        locked.confirmed_at = now
-        locked.hold_expires_at = None
-        locked.save()
-        if booked_by is not None:
-            log_action(
-                actor=booked_by,
-                action="appointments.appointment.booked",
-                obj=locked,
-                municipality=office_municipality(locked),
-            )
-        from ..notifications import notify_booked
+        if refusal is not None:
+            # Given back for good: raising inside this block would roll the give-back back with it.
+            _give_back(locked, AppointmentState.EXPIRED, now=now)
+        else:
+            locked.name, locked.email = name.strip(), email.strip()
+            locked.phone, locked.note = phone.strip(), note.strip()
+            locked.needs_accessibility = needs_accessibility
+            locked.person_key = key
+            locked.citizen = citizen
+            locked.booked_by = booked_by
+            locked.idempotency_key = idempotency_key
+            locked.state = AppointmentState.BOOKED
+            locked.confirmed_at = now
+            locked.hold_expires_at = None
+            locked.save()
+            if booked_by is not None:
+                log_action(
+                    actor=booked_by,
+                    action="appointments.appointment.booked",
+                    obj=locked,
+                    municipality=office_municipality(locked),
+                )
+            from ..notifications import notify_booked
 
-        notify_booked(locked, token=token)
-        return locked
+            notify_booked(locked, token=token)
+            return locked
+    raise refusal
 
 
 def cap_refusal(appointment: Appointment, key: str, *, now: datetime) -> BookingError | None:
