@@ -1,7 +1,8 @@
 """Every back-office page of a municipality is closed to everyone but its own staff and the Kreis admin.
 
-The test walks ``accounts/urls_backoffice.py`` and ``catalog/urls_backoffice.py`` so that pages
-added later are covered without anyone remembering to add them here.
+The test walks ``accounts/urls_backoffice.py``, ``catalog/urls_backoffice.py`` and
+``appointments/urls_backoffice.py`` so that pages added later are covered without anyone remembering
+to add them here.
 """
 
 from __future__ import annotations
@@ -17,9 +18,14 @@ from buergerbuero.accounts.constants import Role
 from buergerbuero.accounts.models import User
 from buergerbuero.accounts.permissions import roles_allow
 from buergerbuero.accounts.services import revoke_role
+from buergerbuero.appointments import urls_backoffice as appointments_urls_backoffice
+from buergerbuero.appointments.constants import AppointmentState
+from buergerbuero.appointments.models import Appointment
 from buergerbuero.catalog import urls_backoffice as catalog_urls_backoffice
 from buergerbuero.catalog.models import Service
+from buergerbuero.core.tenancy import scopes_disabled
 from buergerbuero.tenants.models import Municipality, Office
+from tests.appointments.factories import bookable_office
 from tests.catalog.factories import ServiceFactory
 from tests.harness.staff import StaffClient
 
@@ -27,10 +33,14 @@ from tests.harness.staff import StaffClient
 BACKOFFICE_URLCONFS = {
     "backoffice": urls_backoffice.urlpatterns,
     "catalog_backoffice": catalog_urls_backoffice.urlpatterns,
+    "appointments_backoffice": appointments_urls_backoffice.urlpatterns,
 }
 
 #: The catalogue service the ``sample_service`` fixture creates (the catalogue is the Kreis's, not A's).
 SAMPLE_SERVICE_SLUG = "musterleistung"
+#: The appointment of ``office_a`` the ``sample_service`` fixture books (office B has the same office slug).
+SAMPLE_APPOINTMENT_CODE = "T-MUSTER"
+_OFFICE = {"office_slug": "rathaus"}
 
 #: Sample values for URL parameters other than ``municipality_slug``, by namespaced URL name. A page
 #: of municipality A that takes e.g. an office or case id must get one here that belongs to A.
@@ -38,6 +48,12 @@ SAMPLE_KWARGS: dict[str, dict[str, object]] = {
     "catalog_backoffice:service_edit": {"service_slug": SAMPLE_SERVICE_SLUG},
     "catalog_backoffice:checklist_preview": {"service_slug": SAMPLE_SERVICE_SLUG},
     "catalog_backoffice:offering_edit": {"service_slug": SAMPLE_SERVICE_SLUG},
+    "appointments_backoffice:day": {**_OFFICE, "day": "2026-11-17"},
+    "appointments_backoffice:week": {**_OFFICE, "week": "2026-W47"},
+    "appointments_backoffice:book": _OFFICE,
+    "appointments_backoffice:capacity": _OFFICE,
+    "appointments_backoffice:appointment": {**_OFFICE, "code": SAMPLE_APPOINTMENT_CODE},
+    "appointments_backoffice:move": {**_OFFICE, "code": SAMPLE_APPOINTMENT_CODE},
 }
 
 #: Back-office pages that an anonymous visitor may open: the steps of signing in and out.
@@ -90,14 +106,31 @@ def url_of_a(name: str, pattern: URLPattern, municipality_a: Municipality) -> st
 
 
 @pytest.fixture
-def sample_service(db: None) -> Service:
-    return ServiceFactory(slug=SAMPLE_SERVICE_SLUG)
+def sample_service(db: None, office_a: Office) -> Service:
+    """The sample catalogue service, bookable at ``office_a``, with one booked appointment there."""
+    service = ServiceFactory(slug=SAMPLE_SERVICE_SLUG)
+    group = bookable_office(office_a, services=[service])
+    with scopes_disabled():
+        cell = group.cells.order_by("starts_at").first()
+        assert cell is not None
+        appointment = Appointment.objects.create(
+            code=SAMPLE_APPOINTMENT_CODE,
+            office=office_a,
+            group=group,
+            starts_at=cell.starts_at,
+            ends_at=cell.ends_at,
+            state=AppointmentState.BOOKED,
+            name="Erika Mustermann",
+        )
+        appointment.services.set([service])
+    return service
 
 
 def test_it_finds_the_municipality_pages() -> None:
     names = {name for name, _ in municipality_pages()}
     assert {"backoffice:municipality", "backoffice:municipality_settings", "backoffice:audit_log"} <= names
     assert {"catalog_backoffice:offerings", "catalog_backoffice:offering_edit"} <= names
+    assert {"appointments_backoffice:day", "appointments_backoffice:capacity"} <= names
 
 
 def test_it_guards_every_municipality_page_with_staff_view() -> None:
