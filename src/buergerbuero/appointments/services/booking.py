@@ -415,7 +415,14 @@ def book(
         if earlier is not None:
             return Reservation(appointment=earlier, token="")
     with transaction.atomic():
-        reservation = reserve(office, services, starts_at, channel=channel, now=now, ignore_window=ignore_window)
+        try:
+            reservation = reserve(office, services, starts_at, channel=channel, now=now, ignore_window=ignore_window)
+        except SlotTaken:
+            # The same key may have taken this very time a moment ago: its booking is then the answer.
+            earlier = Appointment.objects.filter(idempotency_key=idempotency_key).first() if idempotency_key else None
+            if earlier is None:
+                raise
+            return Reservation(appointment=earlier, token="")
         try:
             appointment = confirm(
                 reservation.appointment,
