@@ -22,6 +22,7 @@ from buergerbuero.tenants.models import Office
 from .capacity_model import policy_of
 from .models import Appointment, BookingPolicy, CapacityCell, ServiceGroup
 from .services.booking import groups_for, hash_token
+from .services.lottery import blocked_days
 from .slots import Cell, free_starts
 
 __all__ = [
@@ -86,7 +87,7 @@ def free_slots(
     now = now or timezone.now()
     with scopes_disabled():
         policy = policy_of(office)
-        if not _in_window(policy, day, now):
+        if not _in_window(policy, day, now) or day in blocked_days(office, services, day, day):
             return []
         groups, minutes = groups_for(office, policy, [s.slug for s in services])
         if not groups:
@@ -130,6 +131,7 @@ def _first_starts(
         if not groups or not policy.is_active:
             return {}
         first, last = _window(policy, now)
+        blocked = blocked_days(office, services, first, last)
         group_ids = [g.pk for g in groups]
         needed = minutes // policy.grid_minutes
         length = timedelta(minutes=minutes)
@@ -158,7 +160,7 @@ def _first_starts(
                     begin = ends_at - length
                     if begin > now:
                         day = timezone.localtime(begin).date()
-                        if day not in found or begin < found[day][0]:
+                        if day not in blocked and (day not in found or begin < found[day][0]):
                             found[day] = (begin, length)
             if first_only and found:
                 break

@@ -186,6 +186,11 @@ def reserve(
     policy = policy_of(office)
     slugs = sorted(service.slug for service in services)
     groups, minutes = _groups_and_minutes(office, policy, slugs, starts_at, now=now, ignore_window=ignore_window)
+    from .lottery import blocked_days
+
+    day = timezone.localtime(starts_at).date()
+    if not ignore_window and day in blocked_days(office, services, day, day):
+        raise BookingError("lottery", str(_("The times of this day are given out by a lottery.")))
     try:
         return _claim(office, policy, services, groups, starts_at, minutes, channel=channel, now=now)
     except SlotTaken:
