@@ -464,3 +464,8 @@ def test_it_books_several_services_in_one_longer_appointment(service: Service, o
         held = Appointment.objects.get()
         assert held.ends_at - held.starts_at == dt.timedelta(minutes=20)
         assert set(held.services.values_list("slug", flat=True)) == {service.slug, registration.slug}
+
+
+def test_it_is_reached_from_the_catalogue_page_of_a_service_by_appointment(service: Service) -> None:
+    page = en(Client(), f"/leistungen/{service.slug}/").content.decode()
+    assert f'href="/termine/?leistung={service.slug}"' in page
