@@ -107,7 +107,7 @@ def test_it_solves_the_challenge_and_the_server_accepts_it_once(page: Page, sett
 
 def test_an_early_submit_waits_for_the_check_and_then_goes_out_by_itself(page: Page, settings: SettingsWrapper) -> None:
     settings.ALTCHA_HMAC_KEY = "browser-test-key"
-    posted = serve_form(page, slow_challenge(300_000))
+    posted = serve_form(page, slow_challenge(100_000))
 
     page.goto("/pow-test/")
     page.get_by_role("button", name="Reserve").click()
@@ -124,7 +124,7 @@ def test_an_early_submit_waits_for_the_check_and_then_goes_out_by_itself(page: P
 
 def test_the_page_stays_responsive_while_solving(page: Page, settings: SettingsWrapper) -> None:
     settings.ALTCHA_HMAC_KEY = "browser-test-key"
-    serve_form(page, slow_challenge(300_000))
+    serve_form(page, slow_challenge(100_000))
 
     page.goto("/pow-test/")
     expect(page.locator("[data-altcha-status]")).to_have_text("Running a short security check in your browser …")
