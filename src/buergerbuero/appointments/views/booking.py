@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
-from uuid import UUID
 from urllib.parse import urlencode
+from uuid import UUID
 
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -31,6 +31,7 @@ from .. import fairness, selectors
 from ..capacity_model import policy_of
 from ..constants import AppointmentState
 from ..forms import ContactForm, ServicesForm, TimeForm
+from ..ics import appointment_ics
 from ..models import Appointment
 from ..notifications import manage_path, qr_svg
 from ..services import booking
@@ -429,8 +430,6 @@ def appointment_context(request: HttpRequest, appointment: Appointment, token: s
 
 
 def ics_response(request: HttpRequest, appointment: Appointment, token: str) -> HttpResponse:
-    from ..ics import appointment_ics
-
     content = appointment_ics(
         appointment, manage_url=request.build_absolute_uri(manage_path(appointment, token)), stamp=timezone.now()
     )
