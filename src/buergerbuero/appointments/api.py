@@ -19,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router
@@ -202,11 +202,7 @@ def _slot(slot: selectors.FreeSlot) -> dict[str, datetime | None]:
 def _manage_url(request: HttpRequest, appointment: Appointment, token: str) -> str:
     if not token:
         return ""
-    kwargs = {"public_id": appointment.public_id, "token": token}
-    try:
-        path = reverse("appointments:manage", kwargs=kwargs)
-    except NoReverseMatch:  # the citizen pages are not installed (yet): the documented path
-        path = f"/termine/verwalten/{appointment.public_id}/{token}/"
+    path = reverse("appointments:manage", kwargs={"public_id": appointment.public_id, "token": token})
     return request.build_absolute_uri(path)
 
 
