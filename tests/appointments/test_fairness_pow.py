@@ -197,14 +197,6 @@ def test_it_refuses_what_is_not_a_string(payload: Any) -> None:
     assert fairness.verify_solution(payload) is False
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "The database cache's default MAX_ENTRIES of 300 culls entries, replay markers included; "
-        "settings.CACHES needs OPTIONS MAX_ENTRIES raised (docs/appointments-fairness.md). "
-        "Remove this marker when it is."
-    ),
-)
 def test_it_still_refuses_a_replay_after_the_cache_filled_up() -> None:
     payload = solved(fairness.new_challenge())
     assert fairness.verify_solution(payload) is True

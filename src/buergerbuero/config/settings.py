@@ -118,6 +118,9 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "buergerbuero_cache",
+        # Django's default of 300 entries would cull live rate-limit counters and ALTCHA replay
+        # markers (by key, not by age), letting a used proof of work through again.
+        "OPTIONS": {"MAX_ENTRIES": envint("CACHE_MAX_ENTRIES", 1_000_000)},
     }
 }
 
@@ -221,6 +224,17 @@ DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "buergerbuero@example.org")
 # The transactional outbox (core/outbox.py): attempts per message and the first retry delay (doubling).
 OUTBOX_MAX_ATTEMPTS = envint("OUTBOX_MAX_ATTEMPTS", 8)
 OUTBOX_BACKOFF_SECONDS = envint("OUTBOX_BACKOFF_SECONDS", 30)
+
+# Appointments: fairness (docs/appointments-fairness.md).
+ALTCHA_HMAC_KEY = envstr("ALTCHA_HMAC_KEY", "")  # empty: derived from SECRET_KEY
+ALTCHA_MAX_NUMBER = envint("ALTCHA_MAX_NUMBER", 50_000)
+ALTCHA_EXPIRES_SECONDS = envint("ALTCHA_EXPIRES_SECONDS", 600)
+# "scope=requests/seconds,..." over the defaults in appointments.fairness; 0 requests switch a scope off.
+APPOINTMENTS_RATE_LIMITS = {
+    scope.strip(): (int(rule.split("/")[0]), int(rule.split("/")[1]))
+    for scope, _, rule in (item.partition("=") for item in envlist("APPOINTMENTS_RATE_LIMITS", []))
+}
+APPOINTMENTS_WAITLIST_MAX_MISSED_OFFERS = envint("APPOINTMENTS_WAITLIST_MAX_MISSED_OFFERS", 2)
 
 # --- logging ------------------------------------------------------------------------
 LOG_LEVEL = envstr("LOG_LEVEL", "INFO")
