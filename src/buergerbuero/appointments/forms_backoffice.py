@@ -77,7 +77,7 @@ class TimeChoiceForm(forms.Form):
 
     def __init__(self, *args: Any, slots: Sequence[FreeSlot], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._slots = {slot.starts_at.isoformat(): slot for slot in slots}
+        self._slots = {timezone.localtime(slot.starts_at).isoformat(): slot for slot in slots}
         field: Any = self.fields["beginn"]
         field.choices = [
             (key, formats.time_format(timezone.localtime(slot.starts_at), "H:i")) for key, slot in self._slots.items()
