@@ -6,6 +6,10 @@ the change that caused it was committed. ``dispatch_due`` (run by the ``dispatch
 retrying with exponential backoff (``OUTBOX_BACKOFF_SECONDS`` × 2^attempt) up to
 ``OUTBOX_MAX_ATTEMPTS``. On PostgreSQL concurrent dispatchers skip each other's rows
 (``SKIP LOCKED``); on SQLite writes are serialised anyway.
+
+After a transaction that queued messages commits, ``dispatch_outbox`` is enqueued once (the "kick"),
+so messages leave within seconds while ``db_worker`` runs; the scheduler's periodic dispatch is the
+safety net for retries and for a kick that could not be enqueued.
 """
 
 from __future__ import annotations
@@ -40,14 +44,38 @@ def enqueue(kind: str, payload: Mapping[str, Any], *, dedupe_key: str | None = N
     is a no-op and returns ``None``."""
     now = timezone.now()
     if dedupe_key is None:
-        return OutboxMessage.objects.create(kind=kind, payload=dict(payload), next_attempt_at=now)
+        message = OutboxMessage.objects.create(kind=kind, payload=dict(payload), next_attempt_at=now)
+    else:
+        try:
+            with transaction.atomic():
+                message = OutboxMessage.objects.create(
+                    kind=kind, payload=dict(payload), dedupe_key=dedupe_key, next_attempt_at=now
+                )
+        except IntegrityError:
+            return None
+    _kick_after_commit()
+    return message
+
+
+def _kick_after_commit() -> None:
+    """Enqueue one ``dispatch_outbox`` when the current transaction commits (at once in autocommit).
+
+    Once per transaction: a kick already registered (and not discarded with a rolled-back savepoint)
+    is not registered again.
+    """
+    connection = transaction.get_connection()
+    if any(callback is _kick for _, callback, _ in connection.run_on_commit):
+        return
+    transaction.on_commit(_kick)
+
+
+def _kick() -> None:
+    from .tasks import dispatch_outbox
+
     try:
-        with transaction.atomic():
-            return OutboxMessage.objects.create(
-                kind=kind, payload=dict(payload), dedupe_key=dedupe_key, next_attempt_at=now
-            )
-    except IntegrityError:
-        return None
+        dispatch_outbox.enqueue()
+    except Exception:  # the periodic dispatch sends the message anyway
+        logger.warning("could not enqueue the outbox dispatch", exc_info=True)
 
 
 @dataclass(frozen=True)

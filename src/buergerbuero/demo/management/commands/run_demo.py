@@ -1,4 +1,4 @@
-"""``make demo``: migrate, load the demo district, and run web server, task worker and identity provider."""
+"""``make demo``: migrate, load the demo district, and run web server, task worker, scheduler and identity provider."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ def _stop(signum: int, frame: object) -> None:
 
 
 class Command(BaseCommand):
-    help = "Run the demo: web server, task worker and local OpenID Connect provider on 127.0.0.1."
+    help = "Run the demo: web server, task worker, scheduler and local OpenID Connect provider on 127.0.0.1."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
@@ -62,6 +62,8 @@ class Command(BaseCommand):
         commands = {
             "identity provider": [sys.executable, MANAGE, "run_idp", "--port", str(idp_port)],
             "task worker": [sys.executable, MANAGE, "db_worker"],
+            # Enqueues the periodic work (reminders, returning capacity, outbox) for the task worker.
+            "scheduler": [sys.executable, MANAGE, "run_scheduler"],
             "web server": [
                 sys.executable, "-m", "uvicorn", "buergerbuero.config.asgi:application",
                 "--app-dir", str(Path(settings.BASE_DIR) / "src"),
@@ -69,7 +71,7 @@ class Command(BaseCommand):
             ],
         }  # fmt: skip
         # Explicit handlers: a shell that starts us in the background makes us ignore SIGINT,
-        # and service managers stop us with SIGTERM. Either way the three processes must go too.
+        # and service managers stop us with SIGTERM. Either way the four processes must go too.
         signal.signal(signal.SIGINT, _stop)
         signal.signal(signal.SIGTERM, _stop)
         processes = {name: subprocess.Popen(cmd, env=env) for name, cmd in commands.items()}  # noqa: S603 - our own argv
