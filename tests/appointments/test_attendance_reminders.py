@@ -5,6 +5,7 @@ The clock stands at Tue 17 Nov 2026 09:30 (Berlin); the appointment is on Wed 18
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import re
 from collections.abc import Iterator
@@ -15,6 +16,7 @@ import time_machine
 from django.core import mail
 from django.test import Client
 
+from buergerbuero.appointments import tasks
 from buergerbuero.appointments.constants import AppointmentState
 from buergerbuero.appointments.models import Appointment, CapacityCell, ServiceGroup
 from buergerbuero.appointments.services import attendance
@@ -23,6 +25,7 @@ from buergerbuero.appointments.tasks import release_unanswered as release_task
 from buergerbuero.appointments.tasks import send_reminders as reminders_task
 from buergerbuero.core.models import AuditEntry
 from buergerbuero.core.outbox import dispatch_due
+from buergerbuero.core.tenancy import current_scope
 from buergerbuero.tenants.models import Office
 from tests.appointments.factories import bookable_office
 
@@ -263,3 +266,20 @@ def test_it_releases_as_a_task(office_a: Office, frozen: time_machine.Coordinate
     assert reminders_task.call() == 1
     frozen.move_to(at(18, 6))
     assert release_task.call() == 1
+
+
+def test_it_runs_every_periodic_appointments_task_without_a_tenant_scope(office_a: Office) -> None:
+    booked(office_a)
+    periodic = [
+        tasks.return_capacity,
+        tasks.send_reminders,
+        tasks.release_unanswered,
+        tasks.expire_waitlist_offers,
+        tasks.draw_lotteries,
+    ]
+
+    def as_the_worker() -> list[int]:
+        assert current_scope() is None  # as in db_worker: each task opens its own Kreis-wide scope
+        return [task.call() for task in periodic]
+
+    assert contextvars.Context().run(as_the_worker) == [0, 0, 0, 0, 0]
