@@ -110,3 +110,15 @@ def test_moving_books_the_new_time_and_returns_the_old_one_later(office_a: Offic
         assert first.starts_at not in {s.starts_at for s in selectors.free_slots(office_a, services, WEDNESDAY)}
         booking.return_due_capacity(now=timezone.now() + dt.timedelta(minutes=16))
         assert first.starts_at in {s.starts_at for s in selectors.free_slots(office_a, services, WEDNESDAY)}
+
+
+def test_the_hourly_task_releases_the_day_that_enters_the_window(office_a: Office, clock: object) -> None:
+    from buergerbuero.appointments.tasks import release_booking_windows
+
+    group = bookable_office(office_a, weeks_ahead=1)
+    services = list(group.services.all())
+    with scopes_disabled():
+        last = selectors.bookable_days(office_a, services)[-1]
+        clock.shift(dt.timedelta(days=7))  # type: ignore[attr-defined]
+        release_booking_windows.call()
+        assert selectors.bookable_days(office_a, services)[-1] > last

@@ -84,6 +84,7 @@ def test_it_enqueues_the_real_periodic_tasks_for_the_worker() -> None:
         "return_capacity",
         "send_reminders",
         "release_unanswered",
+        "release_booking_windows",
         "expire_waitlist_offers",
         "draw_lotteries",
         "dispatch_outbox",

@@ -23,6 +23,22 @@ def return_capacity() -> int:
 
 
 @task()
+def release_booking_windows() -> int:
+    """Release the cells of every office's booking window, so each new day becomes bookable; returns
+    how many cells were created. Appointments a capacity change no longer fits are left to staff (the
+    capacity page lists them when it makes the change)."""
+    from buergerbuero.tenants.models import Office
+
+    from .services.booking import release_capacity
+
+    created = 0
+    with scopes_disabled():
+        for office in Office.objects.filter(booking_policy__is_active=True):
+            created += release_capacity(office, now=timezone.now()).created
+    return created
+
+
+@task()
 def send_reminders() -> int:
     """Queue the reminders that are due ("still coming?")."""
     from .services.attendance import send_due_reminders

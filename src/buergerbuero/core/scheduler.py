@@ -48,6 +48,8 @@ DEFAULT_SCHEDULE: tuple[tuple[str, int], ...] = (
     ("buergerbuero.appointments.tasks.draw_lotteries", 60),
     ("buergerbuero.appointments.tasks.send_reminders", 300),
     ("buergerbuero.appointments.tasks.release_unanswered", 300),
+    # The booking window moves on every day: release the new day's times (idempotent).
+    ("buergerbuero.appointments.tasks.release_booking_windows", 3600),
     # A safety net: each commit that queues a message already kicks a dispatch (core.outbox).
     ("buergerbuero.core.tasks.dispatch_outbox", 60),
     ("buergerbuero.catalog.tasks.sync_catalog_feeds", 3600),

@@ -329,8 +329,8 @@ def confirm(
             return locked
         if locked.state != AppointmentState.HELD or (locked.hold_expires_at and locked.hold_expires_at <= now):
             raise BookingError("hold_expired", str(_("Your reservation has expired. Please choose a time again.")))
-        key = person_key(email)
-        if enforce_caps:
+        key = person_key(email) if email.strip() else ""  # a caller without e-mail is nobody's duplicate
+        if enforce_caps and key:
             refusal = cap_refusal(locked, key, now=now)
         if refusal is not None:
             # Given back for good: raising inside this block would roll the give-back back with it.
@@ -404,6 +404,8 @@ def book(
     name: str,
     email: str,
     phone: str = "",
+    note: str = "",
+    needs_accessibility: bool = False,
     channel: str = BookingChannel.ONLINE,
     idempotency_key: str | None = None,
     booked_by: User | None = None,
@@ -434,6 +436,8 @@ def book(
                 name=name,
                 email=email,
                 phone=phone,
+                note=note,
+                needs_accessibility=needs_accessibility,
                 citizen=citizen,
                 booked_by=booked_by,
                 idempotency_key=idempotency_key,
@@ -557,6 +561,7 @@ def return_due_capacity(*, now: datetime | None = None, office: Office | None = 
             row = Appointment.objects.select_for_update().filter(pk=pk, state=AppointmentState.HELD).first()
             if row is not None and row.hold_expires_at and row.hold_expires_at <= now:
                 _give_back(row, AppointmentState.EXPIRED, now=now)
+                offices.add(row.office_id)  # an expired hold (e.g. an unanswered waitlist offer) frees a time too
                 returned += 1
     if not holds_only:
         for pk in list(due.values_list("pk", flat=True)):
