@@ -91,8 +91,19 @@ TEMPLATES = [
 # --- database -------------------------------------------------------------
 DATABASE_URL = envstr("DATABASE_URL", "")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=envint("DB_CONN_MAX_AGE", 60))}
+    # Under ASGI each request runs its sync code in a thread of its own, so a persistent connection
+    # (CONN_MAX_AGE > 0) is never reused and stays open until PostgreSQL refuses new clients: close
+    # after each request, and let the pool below keep connections instead.
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=envint("DB_CONN_MAX_AGE", 0))}
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # Django's psycopg pool (per process): at most DB_POOL_MAX_SIZE connections, 0 switches it off.
+    DB_POOL_MAX_SIZE = envint("DB_POOL_MAX_SIZE", 10)
+    if DB_POOL_MAX_SIZE > 0 and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": 1,
+            "max_size": DB_POOL_MAX_SIZE,
+            "timeout": 10,  # seconds a request waits for a free connection before failing
+        }
 else:
     # SQLite needs its folder; var/ is not in the repository, so a fresh clone creates it here.
     VAR_DIR.mkdir(parents=True, exist_ok=True)
