@@ -95,29 +95,25 @@ def configure_database() -> str:
     return url
 
 
-def pool_available() -> bool:
-    """Whether Django's PostgreSQL connection pool can be used (it needs the psycopg-pool package)."""
-    try:
-        import psycopg_pool  # noqa: F401
-    except ImportError:
-        return False
-    return os.environ.get("BENCH_DB_POOL", "1") != "0"
+def configure_server_env() -> tuple[int, str]:
+    """The production recommendations, through the project's own settings (inherited by the server):
+    Django's connection pool with one connection per client connection (``BENCH_DB_POOL=0``: none)
+    and Redis as the cache (``BENCH_CACHE_URL``; empty: the database cache). Returns both."""
+    pool = CONNECTIONS if os.environ.get("BENCH_DB_POOL", "1") != "0" else 0
+    os.environ["DB_POOL_MAX_SIZE"] = str(pool)
+    os.environ["DB_CONN_MAX_AGE"] = "0"
+    os.environ["CACHE_URL"] = os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/0")
+    return pool, os.environ["CACHE_URL"]
 
 
-def write_settings(folder: Path, *, stand_in: bool, pool: bool) -> None:
-    """The project's settings plus the benchmark's: rate limits off, ALTCHA at its smallest difficulty,
-    and Django's connection pool when psycopg-pool is installed."""
+def write_settings(folder: Path, *, stand_in: bool) -> None:
+    """The project's settings plus the benchmark's: rate limits off, ALTCHA at its smallest difficulty."""
     lines = [
         "from buergerbuero.config.settings import *  # noqa: F403",
         "APPOINTMENTS_RATE_LIMITS = {scope: (0, 60) for scope in "
         "('reserve', 'availability', 'book', 'waitlist', 'lottery')}",
         f"ALTCHA_MAX_NUMBER = {ALTCHA_MAX_NUMBER}",
     ]
-    if pool:
-        lines += [
-            'DATABASES["default"]["CONN_MAX_AGE"] = 0',
-            f'DATABASES["default"].setdefault("OPTIONS", {{}})["pool"] = {{"min_size": 2, "max_size": {CONNECTIONS}}}',
-        ]
     if stand_in:
         lines.append(f"ROOT_URLCONF = {SETTINGS_MODULE + '_urls'!r}")
         (folder / f"{SETTINGS_MODULE}_urls.py").write_text(
@@ -154,7 +150,7 @@ def seed() -> Storm:
     from buergerbuero.tenants.models import Counter, District, Municipality, Office, OpeningHours
 
     call_command("migrate", verbosity=0)
-    call_command("createcachetable", verbosity=0)  # the cache holds used ALTCHA solutions (and rate counters)
+    call_command("createcachetable", verbosity=0)  # for the database cache, when BENCH_CACHE_URL is empty
     district = District.objects.create(name="Rhein-Kreis Neuss", ars="05162", slug="rhein-kreis-neuss")
     service = Service.objects.create(
         slug="personalausweis", leika_key="99000000000000", name_de="Personalausweis beantragen", counter_minutes=10
@@ -217,9 +213,6 @@ def running_server(port: int, settings_dir: Path, log: Path) -> Iterator[None]:
 
     env = dict(os.environ)
     env["DJANGO_SETTINGS_MODULE"] = SETTINGS_MODULE
-    # Under ASGI every request runs in a thread of its own: a persistent connection (the default
-    # DB_CONN_MAX_AGE=60) is never reused and stays open, until PostgreSQL refuses "too many clients".
-    env["DB_CONN_MAX_AGE"] = "0"
     paths = [str(ROOT / "src"), str(settings_dir), str(ROOT / "bench"), os.environ.get("PYTHONPATH", "")]
     env["PYTHONPATH"] = os.pathsep.join(filter(None, paths))
     log.parent.mkdir(exist_ok=True)
@@ -626,13 +619,13 @@ def main() -> None:
         settings_dir = Path(folder)
         sys.path.insert(0, str(settings_dir))
         os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS_MODULE
-        pool = pool_available()
-        write_settings(settings_dir, stand_in=False, pool=False)
+        pool, cache_url = configure_server_env()
+        write_settings(settings_dir, stand_in=False)
         import django
 
         django.setup()
         stand_in = not real_api_present()
-        write_settings(settings_dir, stand_in=stand_in, pool=pool)
+        write_settings(settings_dir, stand_in=stand_in)
         started = time.perf_counter()
         storm = seed()
         print(
@@ -648,9 +641,17 @@ def main() -> None:
         print(
             "Database connections: "
             + (
-                f"Django's psycopg pool (at most {CONNECTIONS} per worker)."
+                f"Django's psycopg pool (at most {pool} per worker)."
                 if pool
-                else "one per request (DB_CONN_MAX_AGE=0; no psycopg-pool installed, see the docs)."
+                else "one per request (DB_CONN_MAX_AGE=0, BENCH_DB_POOL=0)."
+            )
+        )
+        print(
+            "Cache (used ALTCHA solutions): "
+            + (
+                f"Redis at {cache_url}, as recommended for production."
+                if cache_url
+                else "the database cache (BENCH_CACHE_URL empty; production should use Redis)."
             )
         )
 

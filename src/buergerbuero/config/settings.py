@@ -125,15 +125,25 @@ else:
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-        "LOCATION": "buergerbuero_cache",
-        # Django's default of 300 entries would cull live rate-limit counters and ALTCHA replay
-        # markers (by key, not by age), letting a used proof of work through again.
-        "OPTIONS": {"MAX_ENTRIES": envint("CACHE_MAX_ENTRIES", 1_000_000)},
+# Rate-limit counters and used ALTCHA solutions live in the cache, shared by all processes.
+# Empty CACHE_URL: the database cache (nothing to run besides the database). redis://…: Redis, the
+# production recommendation — the database cache counts its whole table on every write to decide
+# on culling, which gets slow as used solutions pile up under load.
+CACHE_URL = envstr("CACHE_URL", "")
+if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+elif CACHE_URL:
+    raise ImproperlyConfiguredEnv(f"CACHE_URL must be empty or a redis:// URL, got {CACHE_URL!r}")
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "buergerbuero_cache",
+            # Django's default of 300 entries would cull live rate-limit counters and ALTCHA replay
+            # markers (by key, not by age), letting a used proof of work through again.
+            "OPTIONS": {"MAX_ENTRIES": envint("CACHE_MAX_ENTRIES", 1_000_000)},
+        }
     }
-}
 
 TASKS = {
     "default": {
