@@ -210,7 +210,8 @@ def choose_office(request: HttpRequest) -> HttpResponse:
         {
             "option": option,
             "minutes": appointment_minutes(option.office, services),
-            "waitlist_url": "/termine/warteliste/?"
+            "waitlist_url": reverse("appointments:waitlist")
+            + "?"
             + urlencode({"buero": option.office.public_id, "leistungen": leistungen}),
         }
         for option in options
