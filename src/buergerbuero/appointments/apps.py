@@ -6,3 +6,8 @@ class AppointmentsConfig(AppConfig):
     name = "buergerbuero.appointments"
     label = "appointments"
     verbose_name = _("Appointments")
+
+    def ready(self) -> None:
+        from . import notifications
+
+        notifications.register()  # the outbox handler that renders and sends appointment e-mails

@@ -10,12 +10,18 @@ manage link is a secret that lets anyone who reads it cancel the appointment.
 
 Messages are German unless the booking was made by the citizen in another language of the site
 (the active language of their request); nothing new is stored for that.
+
+Nothing is rendered while booking: ``notify_*`` queue a small ``appointment_email`` outbox message
+(appointment, which mail, token, language, state) in the caller's transaction, and the handler
+registered here renders templates, QR code and .ics and sends when the outbox dispatches it. So the
+booking transaction, which holds the capacity cells locked, does not wait for the rendering.
 """
 
 from __future__ import annotations
 
 import base64
 import io
+from collections.abc import Mapping
 from typing import Any
 
 import segno
@@ -25,12 +31,28 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from buergerbuero.notifications.email import Attachment, queue_email
+from buergerbuero.core.handlers import send_email
+from buergerbuero.core.outbox import enqueue, register_handler
+from buergerbuero.core.tenancy import scopes_disabled
 
 from .ics import appointment_ics
 from .models import Appointment
 
-__all__ = ["manage_path", "manage_url", "notify_booked", "notify_cancelled", "notify_moved", "qr_png", "qr_svg"]
+__all__ = [
+    "EMAIL_KIND",
+    "manage_path",
+    "manage_url",
+    "notify_booked",
+    "notify_cancelled",
+    "notify_moved",
+    "qr_png",
+    "qr_svg",
+    "register",
+    "send_appointment_email",
+]
+
+EMAIL_KIND = "appointment_email"  # the outbox kind: rendered and sent by ``send_appointment_email``
+WITH_QR = {"booked", "moved"}  # mails that carry the booking code as a QR code
 
 
 def manage_path(appointment: Appointment, token: str) -> str:
@@ -63,16 +85,16 @@ def notify_booked(appointment: Appointment, *, token: str | None) -> None:
     if appointment.moved_from_id is not None:
         notify_moved(appointment, token=token)
         return
-    _send(appointment, "booked", token=token, with_qr=True)
+    _queue(appointment, "booked", token=token)
 
 
 def notify_moved(appointment: Appointment, *, token: str | None) -> None:
     """Queue the message that the appointment now is at its new time (``appointment`` is the new one)."""
-    _send(appointment, "moved", token=token, with_qr=True)
+    _queue(appointment, "moved", token=token)
 
 
 def notify_cancelled(appointment: Appointment, *, by_staff: bool) -> None:
-    _send(appointment, "cancelled", token=None, with_qr=False, extra={"by_staff": by_staff})
+    _queue(appointment, "cancelled", token=None, extra={"by_staff": by_staff})
 
 
 def _language(appointment: Appointment) -> str:
@@ -84,53 +106,81 @@ def _language(appointment: Appointment) -> str:
     return str(settings.LANGUAGE_CODE)
 
 
-def _send(
-    appointment: Appointment, kind: str, *, token: str | None, with_qr: bool, extra: dict[str, Any] | None = None
-) -> None:
+def _queue(appointment: Appointment, kind: str, *, token: str | None, extra: dict[str, Any] | None = None) -> None:
+    """Queue ``kind`` for rendering at dispatch time; the language and state are those of now."""
     if not appointment.email:
         return
-    with translation.override(_language(appointment)):
-        link = manage_url(appointment, token) if token else ""
-        services = list(appointment.services.all())
-        office = appointment.office
-        qr = qr_png(appointment.code) if with_qr else b""
-        context = {
-            "appointment": appointment,
-            "office": office,
-            "services": services,
-            "starts_at": timezone.localtime(appointment.starts_at),
-            "ends_at": timezone.localtime(appointment.ends_at),
-            "manage_url": link,
-            "book_again_url": str(getattr(settings, "SITE_URL", "")).rstrip("/") + reverse("appointments:start"),
-            "checklists": [(service, _absolute(_checklist_path(appointment, service.slug))) for service in services],
-            "qr_data_uri": "data:image/png;base64," + base64.b64encode(qr).decode() if qr else "",
-            **(extra or {}),
-        }
-        subjects = {
-            "booked": _("Your appointment %(code)s on %(day)s"),
-            "moved": _("Your appointment %(code)s has been moved to %(day)s"),
-            "cancelled": _("Appointment %(code)s cancelled"),
-        }
-        subject = subjects[kind] % {"code": appointment.code, "day": f"{context['starts_at']:%d.%m.%Y %H:%M}"}
-        attachments = [
-            Attachment(
-                filename=f"termin-{appointment.code}.ics",
-                content_type="text/calendar; method=PUBLISH; charset=utf-8",
-                content=appointment_ics(appointment, manage_url=link, stamp=timezone.now()),
-            )
-        ]
-        if qr:
-            attachments.append(
-                Attachment(filename=f"termin-{appointment.code}.png", content_type="image/png", content=qr)
-            )
-        queue_email(
-            [appointment.email],
-            subject,
-            render_to_string(f"appointments/email/{kind}.txt", context),
-            html=render_to_string(f"appointments/email/{kind}.html", context),
-            attachments=attachments,
-            dedupe_key=f"appointment-{kind}:{appointment.pk}",
+    payload = {
+        "appointment": appointment.pk,
+        "mail": kind,
+        "token": token or "",
+        "language": _language(appointment),
+        "state": appointment.state,  # the .ics says CANCELLED only if it was when the mail was queued
+        "extra": extra or {},
+    }
+    enqueue(EMAIL_KIND, payload, dedupe_key=f"appointment-{kind}:{appointment.pk}")
+
+
+def send_appointment_email(payload: Mapping[str, Any]) -> None:
+    """The outbox handler of ``appointment_email``: render the mail of ``payload`` and send it."""
+    with scopes_disabled():
+        appointment = (
+            Appointment.objects.select_related("office__municipality")
+            .prefetch_related("services")
+            .filter(pk=payload["appointment"])
+            .first()
         )
+    if appointment is None or not appointment.email:
+        return  # nothing left to tell anyone about
+    appointment.state = payload["state"]
+    kind = str(payload["mail"])
+    with translation.override(payload["language"]):
+        send_email(_rendered(appointment, kind, token=payload["token"], extra=payload["extra"]))
+
+
+def _rendered(appointment: Appointment, kind: str, *, token: str, extra: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``send_email`` payload of mail ``kind`` (booked, moved, cancelled) in the active language."""
+    link = manage_url(appointment, token) if token else ""
+    services = list(appointment.services.all())
+    office = appointment.office
+    qr = qr_png(appointment.code) if kind in WITH_QR else b""
+    context = {
+        "appointment": appointment,
+        "office": office,
+        "services": services,
+        "starts_at": timezone.localtime(appointment.starts_at),
+        "ends_at": timezone.localtime(appointment.ends_at),
+        "manage_url": link,
+        "book_again_url": str(getattr(settings, "SITE_URL", "")).rstrip("/") + reverse("appointments:start"),
+        "checklists": [(service, _absolute(_checklist_path(appointment, service.slug))) for service in services],
+        "qr_data_uri": "data:image/png;base64," + base64.b64encode(qr).decode() if qr else "",
+        **extra,
+    }
+    subjects = {
+        "booked": _("Your appointment %(code)s on %(day)s"),
+        "moved": _("Your appointment %(code)s has been moved to %(day)s"),
+        "cancelled": _("Appointment %(code)s cancelled"),
+    }
+    subject = subjects[kind] % {"code": appointment.code, "day": f"{context['starts_at']:%d.%m.%Y %H:%M}"}
+    attachments = [
+        (
+            f"termin-{appointment.code}.ics",
+            "text/calendar; method=PUBLISH; charset=utf-8",
+            appointment_ics(appointment, manage_url=link, stamp=timezone.now()),
+        )
+    ]
+    if qr:
+        attachments.append((f"termin-{appointment.code}.png", "image/png", qr))
+    return {
+        "to": [appointment.email],
+        "subject": subject,
+        "body": render_to_string(f"appointments/email/{kind}.txt", context),
+        "html": render_to_string(f"appointments/email/{kind}.html", context),
+        "attachments": [
+            {"filename": name, "content_type": content_type, "content_b64": base64.b64encode(content).decode()}
+            for name, content_type, content in attachments
+        ],
+    }
 
 
 def _checklist_path(appointment: Appointment, service_slug: str) -> str:
@@ -142,3 +192,8 @@ def _checklist_path(appointment: Appointment, service_slug: str) -> str:
 
 def _absolute(path: str) -> str:
     return str(getattr(settings, "SITE_URL", "")).rstrip("/") + path
+
+
+def register() -> None:
+    """Register the outbox handler (``AppointmentsConfig.ready``)."""
+    register_handler(EMAIL_KIND, send_appointment_email)

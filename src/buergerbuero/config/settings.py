@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
@@ -131,7 +132,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # on culling, which gets slow as used solutions pile up under load.
 CACHE_URL = envstr("CACHE_URL", "")
 if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+    CACHES: dict[str, dict[str, Any]] = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    }
 elif CACHE_URL:
     raise ImproperlyConfiguredEnv(f"CACHE_URL must be empty or a redis:// URL, got {CACHE_URL!r}")
 else:
