@@ -52,7 +52,7 @@ from .api_schemas import (
 from .capacity_model import policy_of
 from .constants import AppointmentState, BookingChannel
 from .fairness import RateLimited, check_rate, client_key, new_challenge, verify_solution
-from .models import Appointment, CapacityCell
+from .models import Appointment, BookingPolicy, CapacityCell
 from .services import booking
 
 router = Router(tags=["appointments"])
@@ -140,16 +140,23 @@ def _services(slugs: str | Sequence[str]) -> list[Service]:
     return found
 
 
-def _offered(office: Office, services: Sequence[Service]) -> int:
-    """The appointment's minutes at ``office``; refuses when no group serves all ``services``."""
-    with scopes_disabled():
-        policy = policy_of(office)
-        groups, minutes = booking.groups_for(office, policy, [service.slug for service in services])
-    if not policy.is_active:
+def _policy(office: Office) -> BookingPolicy:
+    """The policy ``_office`` loaded with the office (an inactive default when it has none)."""
+    try:
+        return office.booking_policy
+    except BookingPolicy.DoesNotExist:
+        return policy_of(office)
+
+
+def _offered(office: Office, services: Sequence[Service]) -> selectors.Offer:
+    """How ``office`` offers ``services`` (passed on to the selectors, which need not load it again);
+    refuses when no group serves all ``services``."""
+    offer = selectors.offer_for(office, services, policy=_policy(office))
+    if not offer.policy.is_active:
         raise Refusal(422, "booking_closed", _("This office does not take online bookings."))
-    if not groups:
+    if not offer.groups:
         raise Refusal(422, "not_offered", _("This office does not offer these services in one appointment."))
-    return minutes
+    return offer
 
 
 def _date(value: str) -> date:
@@ -220,16 +227,16 @@ def _booking(request: HttpRequest, appointment: Appointment, token: str) -> dict
 
 def _taken(office: Office, services: Sequence[Service], start: datetime, taken: booking.SlotTaken) -> Refusal:
     """409 with the nearest free times, or 422 when ``start`` is no appointment time at all."""
+    offer = selectors.offer_for(office, services, policy=_policy(office))
     with scopes_disabled():
-        groups, _minutes = booking.groups_for(office, policy_of(office), [s.slug for s in services])
-        on_grid = CapacityCell.objects.filter(group__in=groups, starts_at=start).exists()
+        on_grid = CapacityCell.objects.filter(group__in=offer.groups, starts_at=start).exists()
     if not on_grid:
         return Refusal(
             422,
             "invalid_start",
             _("There is no appointment time at %(start)s at this office.") % {"start": start.isoformat()},
         )
-    free = selectors.alternatives(office, services, start)
+    free = selectors.alternatives(office, services, start, offer=offer)
     return Refusal(409, taken.code, taken.message, alternatives=[_slot(s) for s in free])
 
 
@@ -284,8 +291,7 @@ def list_days(request: HttpRequest, office_id: str, services: str = "") -> Any:
     serve them in one appointment."""
     _limit(request, "availability")
     office, chosen = _office(office_id), _services(services)
-    _offered(office, chosen)
-    days = selectors.bookable_days(office, chosen)
+    days = selectors.bookable_days(office, chosen, offer=_offered(office, chosen))
     return {"office": str(office.public_id), "services": [s.slug for s in chosen], "days": days}
 
 
@@ -299,12 +305,12 @@ def list_slots(request: HttpRequest, office_id: str, services: str = "", date: s
     service, or not served in one appointment."""
     _limit(request, "availability")
     office, chosen, day = _office(office_id), _services(services), _date(date)
-    minutes = _offered(office, chosen)
-    slots = selectors.free_slots(office, chosen, day)
+    offer = _offered(office, chosen)
+    slots = selectors.free_slots(office, chosen, day, offer=offer)
     return {
         "office": str(office.public_id),
         "date": day,
-        "minutes": minutes,
+        "minutes": offer.minutes,
         "slots": [_slot(s) for s in slots],
     }
 
@@ -333,7 +339,7 @@ def create_hold(request: HttpRequest, body: HoldIn) -> Any:
     _proof_of_work(body.altcha)
     office, chosen, start = _office(body.office), _services(body.services), _start(body.start)
     try:
-        reservation = booking.reserve(office, chosen, start, channel=BookingChannel.API)
+        reservation = booking.reserve(office, chosen, start, channel=BookingChannel.API, policy=_policy(office))
     except booking.SlotTaken as taken:
         raise _taken(office, chosen, start, taken) from None
     held = reservation.appointment
@@ -408,6 +414,7 @@ def create_booking(request: HttpRequest, body: BookingIn) -> Any:
             phone=body.phone,
             channel=BookingChannel.API,
             idempotency_key=body.idempotency_key,
+            policy=_policy(office),
         )
     except booking.SlotTaken as taken:
         raise _taken(office, chosen, start, taken) from None

@@ -27,6 +27,7 @@ from .slots import Cell, free_starts
 
 __all__ = [
     "FreeSlot",
+    "Offer",
     "OfficeOption",
     "alternatives",
     "appointment_by_token",
@@ -34,6 +35,7 @@ __all__ = [
     "bookable_services",
     "earliest_in_kreis",
     "free_slots",
+    "offer_for",
     "offices_for",
 ]
 
@@ -42,6 +44,25 @@ __all__ = [
 class FreeSlot:
     starts_at: datetime
     ends_at: datetime
+
+
+@dataclass(frozen=True)
+class Offer:
+    """How an office offers a set of services: its policy, the groups serving them all in one
+    appointment (none: not offered) and the appointment's minutes. Loaded once per request and passed
+    to the reads below, which otherwise load it themselves."""
+
+    policy: BookingPolicy
+    groups: list[ServiceGroup]
+    minutes: int
+
+
+def offer_for(office: Office, services: Sequence[Service], *, policy: BookingPolicy | None = None) -> Offer:
+    """The ``Offer`` of ``office`` for ``services`` (``policy``: the office's, when already loaded)."""
+    with scopes_disabled():
+        policy = policy or policy_of(office)
+        groups, minutes = groups_for(office, policy, [s.slug for s in services])
+    return Offer(policy=policy, groups=groups, minutes=minutes)
 
 
 @dataclass(frozen=True)
@@ -81,15 +102,17 @@ def offices_for(services: Sequence[Service]) -> list[Office]:
 
 
 def free_slots(
-    office: Office, services: Sequence[Service], day: date, *, now: datetime | None = None
+    office: Office, services: Sequence[Service], day: date, *, now: datetime | None = None, offer: Offer | None = None
 ) -> list[FreeSlot]:
     """Free times at ``office`` on ``day`` for ``services`` (citizens: inside the booking window, after now)."""
     now = now or timezone.now()
     with scopes_disabled():
-        policy = policy_of(office)
+        policy = offer.policy if offer else policy_of(office)
         if not _in_window(policy, day, now) or day in blocked_days(office, services, day, day):
             return []
-        groups, minutes = groups_for(office, policy, [s.slug for s in services])
+        groups, minutes = (
+            (offer.groups, offer.minutes) if offer else groups_for(office, policy, [s.slug for s in services])
+        )
         if not groups:
             return []
         start, end = _day_bounds(day)
@@ -97,9 +120,11 @@ def free_slots(
     return _slots_from(cells, [g.pk for g in groups], minutes // policy.grid_minutes, policy.grid_minutes, now)
 
 
-def bookable_days(office: Office, services: Sequence[Service], *, now: datetime | None = None) -> list[date]:
+def bookable_days(
+    office: Office, services: Sequence[Service], *, now: datetime | None = None, offer: Offer | None = None
+) -> list[date]:
     """The days of the booking window with at least one free time for ``services``."""
-    return sorted(_first_starts(office, services, now=now or timezone.now()))
+    return sorted(_first_starts(office, services, now=now or timezone.now(), offer=offer))
 
 
 def earliest_in_kreis(services: Sequence[Service], *, now: datetime | None = None) -> list[OfficeOption]:
@@ -108,7 +133,8 @@ def earliest_in_kreis(services: Sequence[Service], *, now: datetime | None = Non
     now = now or timezone.now()
     options = []
     for office in offices_for(services):
-        firsts = _first_starts(office, services, now=now, first_only=True)
+        offer = offer_for(office, services, policy=office.booking_policy)  # loaded with the office
+        firsts = _first_starts(office, services, now=now, first_only=True, offer=offer)
         earliest = None
         if firsts:
             start, length = min(firsts.values())
@@ -119,15 +145,21 @@ def earliest_in_kreis(services: Sequence[Service], *, now: datetime | None = Non
 
 
 def _first_starts(
-    office: Office, services: Sequence[Service], *, now: datetime, first_only: bool = False
+    office: Office,
+    services: Sequence[Service],
+    *,
+    now: datetime,
+    first_only: bool = False,
+    offer: Offer | None = None,
 ) -> dict[date, tuple[datetime, timedelta]]:
     """Day → (first free start, length) over the booking window, reading only the cells with room.
 
-    Scans one week at a time, so ``first_only`` (the earliest day) usually reads a few hundred rows.
+    For ``first_only`` (the earliest day) it scans one week at a time, so it usually reads a few
+    hundred rows; otherwise the whole window in one query.
     """
     with scopes_disabled():
-        policy = policy_of(office)
-        groups, minutes = groups_for(office, policy, [s.slug for s in services])
+        offer = offer or offer_for(office, services)
+        policy, groups, minutes = offer.policy, offer.groups, offer.minutes
         if not groups or not policy.is_active:
             return {}
         first, last = _window(policy, now)
@@ -136,13 +168,14 @@ def _first_starts(
         needed = minutes // policy.grid_minutes
         length = timedelta(minutes=minutes)
         found: dict[date, tuple[datetime, timedelta]] = {}
-        week = first
-        while week <= last:
-            until = min(week + timedelta(days=7), last + timedelta(days=1))
+        step = timedelta(days=7) if first_only else last - first + timedelta(days=1)
+        span = first
+        while span <= last:
+            until = min(span + step, last + timedelta(days=1))
             rows = (
                 CapacityCell.objects.filter(
                     group_id__in=group_ids,
-                    starts_at__gte=_day_bounds(week)[0],
+                    starts_at__gte=_day_bounds(span)[0],
                     starts_at__lt=_day_bounds(until)[0],
                     booked__lt=F("bookable"),
                 )
@@ -164,26 +197,34 @@ def _first_starts(
                             found[day] = (begin, length)
             if first_only and found:
                 break
-            week = until
+            span = until
     return found
 
 
 def alternatives(
-    office: Office, services: Sequence[Service], around: datetime, *, now: datetime | None = None, limit: int = 6
+    office: Office,
+    services: Sequence[Service],
+    around: datetime,
+    *,
+    now: datetime | None = None,
+    limit: int = 6,
+    offer: Offer | None = None,
 ) -> list[FreeSlot]:
     """Free times nearest to ``around``: the same day first, then the following bookable days. Shown
     when a chosen time was just taken."""
     now = now or timezone.now()
+    offer = offer or offer_for(office, services)
     day = timezone.localtime(around).date()
     same_day = sorted(
-        free_slots(office, services, day, now=now), key=lambda s: abs((s.starts_at - around).total_seconds())
+        free_slots(office, services, day, now=now, offer=offer),
+        key=lambda s: abs((s.starts_at - around).total_seconds()),
     )
     found = same_day[:limit]
-    for later in bookable_days(office, services, now=now):
+    for later in bookable_days(office, services, now=now, offer=offer):
         if len(found) >= limit:
             break
         if later > day:
-            found.extend(free_slots(office, services, later, now=now)[: limit - len(found)])
+            found.extend(free_slots(office, services, later, now=now, offer=offer)[: limit - len(found)])
     return sorted(found, key=lambda s: s.starts_at)
 
 

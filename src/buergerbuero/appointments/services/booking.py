@@ -49,6 +49,7 @@ __all__ = [
 ]
 
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read out over the phone
+CODE_ATTEMPTS = 5  # new random codes tried when one exists already (31^6 codes: it practically never does)
 
 
 class BookingError(Exception):
@@ -175,15 +176,16 @@ def reserve(
     channel: str = BookingChannel.ONLINE,
     now: datetime | None = None,
     ignore_window: bool = False,
+    policy: BookingPolicy | None = None,
 ) -> Reservation:
     """Hold ``starts_at`` at ``office`` for ``services`` for the policy's hold time.
 
     Raises ``SlotTaken`` when the time has no room left, ``BookingError`` when it cannot be booked at
     all (outside the window, not offered, booking closed). Staff may book outside the window
-    (``ignore_window``).
+    (``ignore_window``). ``policy``: the office's policy when the caller has it loaded already.
     """
     now = now or timezone.now()
-    policy = policy_of(office)
+    policy = policy or policy_of(office)
     slugs = sorted(service.slug for service in services)
     groups, minutes = _groups_and_minutes(office, policy, slugs, starts_at, now=now, ignore_window=ignore_window)
     from .lottery import blocked_days
@@ -257,49 +259,77 @@ def _claim(
     ends_at = starts_at + timedelta(minutes=minutes)
     needed = minutes // policy.grid_minutes
     for group in groups:
-        try:
-            with transaction.atomic():
-                cells = list(
-                    CapacityCell.objects.filter(group=group, starts_at__gte=starts_at, starts_at__lt=ends_at)
-                    .select_for_update()
-                    .order_by("starts_at")
-                    .values_list("pk", "starts_at", "ends_at", "booked", "bookable")
-                )
-                if len(cells) != needed or cells[0][1] != starts_at or cells[-1][2] != ends_at:
-                    raise SlotTaken  # not released, or across a break
-                if any(booked >= bookable for _, _, _, booked, bookable in cells):
-                    raise SlotTaken
-                claimed = CapacityCell.objects.filter(pk__in=[pk for pk, *_ in cells], booked__lt=F("bookable")).update(
-                    booked=F("booked") + 1
-                )
-                if claimed != needed:
-                    raise SlotTaken  # a concurrent writer got there between read and write (rolls back)
-                token = secrets.token_urlsafe(24)
-                appointment = Appointment.objects.create(
-                    code=_new_code(),
-                    office=office,
-                    group=group,
-                    starts_at=starts_at,
-                    ends_at=ends_at,
-                    state=AppointmentState.HELD,
-                    channel=channel,
-                    hold_expires_at=now + timedelta(minutes=policy.hold_minutes),
-                    manage_token_hash=hash_token(token),
-                )
-                appointment.services.set(services)
-                return Reservation(appointment=appointment, token=token)
-        except SlotTaken:
-            continue
-        except IntegrityError:
-            continue  # the check constraint refused an overbooking
+        for _attempt in range(CODE_ATTEMPTS):
+            try:
+                return _claim_in(group, office, policy, services, starts_at, ends_at, needed, channel=channel, now=now)
+            except _CodeTaken:
+                continue  # the random code existed already (about 1 in 10^8): again with a new one
+            except SlotTaken:
+                break
+            except IntegrityError:
+                break  # the check constraint refused an overbooking
     raise SlotTaken
 
 
+class _CodeTaken(Exception):
+    """The new appointment's random code belongs to another appointment (unique constraint)."""
+
+
+def _claim_in(
+    group: ServiceGroup,
+    office: Office,
+    policy: BookingPolicy,
+    services: Sequence[Service],
+    starts_at: datetime,
+    ends_at: datetime,
+    needed: int,
+    *,
+    channel: str,
+    now: datetime,
+) -> Reservation:
+    """Claim the cells of ``group`` and create the hold, in one savepoint that rolls back on any refusal."""
+    with transaction.atomic():
+        cells = list(
+            CapacityCell.objects.filter(group=group, starts_at__gte=starts_at, starts_at__lt=ends_at)
+            .select_for_update()
+            .order_by("starts_at")
+            .values_list("pk", "starts_at", "ends_at", "booked", "bookable")
+        )
+        if len(cells) != needed or cells[0][1] != starts_at or cells[-1][2] != ends_at:
+            raise SlotTaken  # not released, or across a break
+        if any(booked >= bookable for _, _, _, booked, bookable in cells):
+            raise SlotTaken
+        claimed = CapacityCell.objects.filter(pk__in=[pk for pk, *_ in cells], booked__lt=F("bookable")).update(
+            booked=F("booked") + 1
+        )
+        if claimed != needed:
+            raise SlotTaken  # a concurrent writer got there between read and write (rolls back)
+        token = secrets.token_urlsafe(24)
+        try:
+            appointment = Appointment.objects.create(
+                code=_new_code(),
+                office=office,
+                group=group,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                state=AppointmentState.HELD,
+                channel=channel,
+                hold_expires_at=now + timedelta(minutes=policy.hold_minutes),
+                manage_token_hash=hash_token(token),
+            )
+        except IntegrityError as error:  # only the code is unique among the fields set here
+            raise _CodeTaken from error  # leaves the savepoint, which rolls the claim back
+        # One insert for the services (``services.set`` would read the empty set first).
+        Appointment.services.through.objects.bulk_create(
+            Appointment.services.through(appointment_id=appointment.pk, service_id=pk)
+            for pk in {service.pk for service in services}
+        )
+        return Reservation(appointment=appointment, token=token)
+
+
 def _new_code() -> str:
-    while True:
-        code = "T-" + "".join(secrets.choice(CODE_ALPHABET) for _ in range(6))
-        if not Appointment.objects.filter(code=code).exists():
-            return code
+    """A random booking code; its uniqueness is the database's to check (``_CodeTaken``)."""
+    return "T-" + "".join(secrets.choice(CODE_ALPHABET) for _ in range(6))
 
 
 def confirm(
@@ -316,10 +346,11 @@ def confirm(
     token: str | None = None,
     enforce_caps: bool = True,
     now: datetime | None = None,
+    policy: BookingPolicy | None = None,
 ) -> Appointment:
     """Turn a hold into a booking and queue the confirmation. Confirming a booked appointment again
     returns it unchanged (idempotent). Raises ``BookingError`` for an expired hold or a person over
-    their cap; the hold is then released.
+    their cap; the hold is then released. ``policy``: the office's, when the caller has it loaded.
     """
     now = now or timezone.now()
     refusal: BookingError | None = None
@@ -331,7 +362,7 @@ def confirm(
             raise BookingError("hold_expired", str(_("Your reservation has expired. Please choose a time again.")))
         key = person_key(email) if email.strip() else ""  # a caller without e-mail is nobody's duplicate
         if enforce_caps and key:
-            refusal = cap_refusal(locked, key, now=now)
+            refusal = cap_refusal(locked, key, now=now, policy=policy)
         if refusal is not None:
             # Given back for good: raising inside this block would roll the give-back back with it.
             _give_back(locked, AppointmentState.EXPIRED, now=now)
@@ -361,12 +392,14 @@ def confirm(
     raise refusal
 
 
-def cap_refusal(appointment: Appointment, key: str, *, now: datetime) -> BookingError | None:
+def cap_refusal(
+    appointment: Appointment, key: str, *, now: datetime, policy: BookingPolicy | None = None
+) -> BookingError | None:
     """Why ``key`` may not book ``appointment`` (open appointments per service, recent no-shows), or ``None``."""
     from buergerbuero.core.tenancy import scopes_disabled
 
-    policy = policy_of(appointment.office)
-    services = list(appointment.services.values_list("pk", flat=True))
+    policy = policy or policy_of(appointment.office)
+    services = appointment.services.values("pk")  # a subquery of the count below, not a query of its own
     with scopes_disabled():  # a person's appointments across the whole Kreis count
         open_for_service = (
             Appointment.objects.filter(person_key=key, state__in=OPEN_STATES, services__in=services, ends_at__gt=now)
@@ -413,17 +446,22 @@ def book(
     enforce_caps: bool = True,
     ignore_window: bool = False,
     now: datetime | None = None,
+    policy: BookingPolicy | None = None,
 ) -> Reservation:
     """Hold and confirm in one step (API clients, staff on the phone). With ``idempotency_key`` a
-    repeated call returns the first booking (its token is then empty: it was shown once)."""
+    repeated call returns the first booking (its token is then empty: it was shown once).
+    ``policy``: the office's, when the caller has it loaded (saves reading it twice)."""
     now = now or timezone.now()
     if idempotency_key:
         earlier = Appointment.objects.filter(idempotency_key=idempotency_key).first()
         if earlier is not None:
             return Reservation(appointment=earlier, token="")
+    policy = policy or policy_of(office)
     with transaction.atomic():
         try:
-            reservation = reserve(office, services, starts_at, channel=channel, now=now, ignore_window=ignore_window)
+            reservation = reserve(
+                office, services, starts_at, channel=channel, now=now, ignore_window=ignore_window, policy=policy
+            )
         except SlotTaken:
             # The same key may have taken this very time a moment ago: its booking is then the answer.
             earlier = Appointment.objects.filter(idempotency_key=idempotency_key).first() if idempotency_key else None
@@ -444,6 +482,7 @@ def book(
                 token=reservation.token,
                 enforce_caps=enforce_caps,
                 now=now,
+                policy=policy,
             )
         except IntegrityError:
             # The same idempotency key committed concurrently: ours rolls back, theirs is the answer.
