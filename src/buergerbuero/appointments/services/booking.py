@@ -232,13 +232,18 @@ def groups_for(office: Office, policy: BookingPolicy, slugs: Sequence[str]) -> t
     """The office's groups that serve all of ``slugs`` in one appointment (by key), and its length in
     minutes (the services' counter minutes added up, rounded up to the grid); ``([], 0)`` if none."""
     wanted = set(slugs)
-    groups = []
-    minutes: dict[str, int] = {}
-    for group in ServiceGroup.objects.filter(office=office).prefetch_related("services").order_by("key"):
-        offered = {service.slug: service.counter_minutes for service in group.services.all()}
-        if wanted <= offered.keys():
-            groups.append(group)
-            minutes.update(offered)
+    offered: dict[int, dict[str, int]] = {}
+    # Slugs and minutes only (not whole catalogue rows); the groups themselves only when one fits.
+    rows = ServiceGroup.services.through.objects.filter(servicegroup__office=office).values_list(
+        "servicegroup_id", "service__slug", "service__counter_minutes"
+    )
+    for group_id, slug, counter_minutes in rows:
+        offered.setdefault(group_id, {})[slug] = counter_minutes
+    fitting = [group_id for group_id, services in offered.items() if wanted <= services.keys()]
+    if not fitting:
+        return [], 0
+    groups = list(ServiceGroup.objects.filter(office=office, pk__in=fitting).order_by("key"))
+    minutes = {slug: length for group_id in fitting for slug, length in offered[group_id].items()}
     if not groups:
         return [], 0
     total = sum(minutes[slug] for slug in wanted)
