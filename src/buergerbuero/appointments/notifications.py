@@ -32,6 +32,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from buergerbuero.core.handlers import send_email
+from buergerbuero.core.links import absolute_url
 from buergerbuero.core.outbox import enqueue, register_handler
 from buergerbuero.core.tenancy import scopes_disabled
 
@@ -61,7 +62,7 @@ def manage_path(appointment: Appointment, token: str) -> str:
 
 def manage_url(appointment: Appointment, token: str) -> str:
     """The absolute manage link (``SITE_URL`` + path), for e-mails and calendar files."""
-    return str(getattr(settings, "SITE_URL", "")).rstrip("/") + manage_path(appointment, token)
+    return absolute_url(manage_path(appointment, token))
 
 
 def qr_png(data: str) -> bytes:
@@ -151,8 +152,8 @@ def _rendered(appointment: Appointment, kind: str, *, token: str, extra: Mapping
         "starts_at": timezone.localtime(appointment.starts_at),
         "ends_at": timezone.localtime(appointment.ends_at),
         "manage_url": link,
-        "book_again_url": str(getattr(settings, "SITE_URL", "")).rstrip("/") + reverse("appointments:start"),
-        "checklists": [(service, _absolute(_checklist_path(appointment, service.slug))) for service in services],
+        "book_again_url": absolute_url(reverse("appointments:start")),
+        "checklists": [(service, checklist_url(office.municipality.slug, service.slug)) for service in services],
         "qr_data_uri": "data:image/png;base64," + base64.b64encode(qr).decode() if qr else "",
         **extra,
     }
@@ -183,15 +184,14 @@ def _rendered(appointment: Appointment, kind: str, *, token: str, extra: Mapping
     }
 
 
-def _checklist_path(appointment: Appointment, service_slug: str) -> str:
-    return reverse(
-        "catalog:municipality:checklist",
-        kwargs={"municipality_slug": appointment.office.municipality.slug, "service_slug": service_slug},
+def checklist_url(municipality_slug: str, service_slug: str) -> str:
+    """The absolute link to a service's document checklist in the office's town, for e-mails."""
+    return absolute_url(
+        reverse(
+            "catalog:municipality:checklist",
+            kwargs={"municipality_slug": municipality_slug, "service_slug": service_slug},
+        )
     )
-
-
-def _absolute(path: str) -> str:
-    return str(getattr(settings, "SITE_URL", "")).rstrip("/") + path
 
 
 def register() -> None:

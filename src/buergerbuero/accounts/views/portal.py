@@ -18,6 +18,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from buergerbuero.core.links import absolute_url
+
 from .. import oidc
 from ..assurance import (
     ACR_FOR_LEVEL,
@@ -70,7 +72,7 @@ def login_start(request: HttpRequest) -> HttpResponse:
     except oidc.ProviderUnavailable as error:
         logger.warning("citizen login: provider unavailable", extra={"error": str(error)})
         return _login_page(request, next_url=next_url, required=required, error=MESSAGES["unavailable"], status=503)
-    redirect_uri = _site_url(reverse("accounts:oidc_callback"))
+    redirect_uri = absolute_url(reverse("accounts:oidc_callback"))
     authorization = oidc.new_authorization_request(
         metadata,
         redirect_uri=redirect_uri,
@@ -181,7 +183,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
             logger.warning("citizen logout: provider unavailable, logged out locally", extra={"error": str(error)})
         else:
             provider_logout = oidc.end_session_url(
-                metadata, id_token_hint=hint, post_logout_redirect_uri=_site_url(logged_out_url)
+                metadata, id_token_hint=hint, post_logout_redirect_uri=absolute_url(logged_out_url)
             )
             if provider_logout is not None:
                 return HttpResponseRedirect(provider_logout)
@@ -225,11 +227,6 @@ def _duration(seconds: int) -> str:
         return ngettext("%(count)d hour", "%(count)d hours", hours) % {"count": hours}
     minutes = max(1, seconds // 60)
     return ngettext("%(count)d minute", "%(count)d minutes", minutes) % {"count": minutes}
-
-
-def _site_url(path: str) -> str:
-    """An absolute URL on ``SITE_URL``: the provider only returns to addresses registered with it."""
-    return f"{settings.SITE_URL.rstrip('/')}{path}"
 
 
 def _safe_next(request: HttpRequest, candidate: str | None) -> str:

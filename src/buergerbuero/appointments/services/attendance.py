@@ -18,7 +18,6 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.core import signing
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -29,11 +28,13 @@ from django.utils.translation import gettext_lazy as _
 
 from buergerbuero.accounts.models import User
 from buergerbuero.core.audit import log_action
+from buergerbuero.core.links import absolute_url
 from buergerbuero.core.tenancy import scopes_disabled
 from buergerbuero.notifications.email import queue_email
 
 from ..constants import AppointmentState
 from ..models import Appointment, BookingPolicy
+from ..notifications import checklist_url
 from .booking import BookingError, cancel, office_municipality, return_due_capacity
 
 __all__ = [
@@ -69,7 +70,7 @@ class AttendanceError(BookingError):
 def attendance_link(appointment: Appointment, purpose: str) -> str:
     """The absolute URL of the reminder's "Yes, I'm coming" (``CONFIRM``) or "Cancel" (``CANCEL``) link."""
     token = signing.dumps(str(appointment.public_id), salt=_SALTS[purpose])
-    return _absolute(reverse(_URL_NAMES[purpose], kwargs={"token": token}))
+    return absolute_url(reverse(_URL_NAMES[purpose], kwargs={"token": token}))
 
 
 def appointment_from_link(token: str, purpose: str, *, now: datetime) -> Appointment | None:
@@ -292,26 +293,13 @@ def _mail_context(appointment: Appointment) -> dict[str, Any]:
         "starts_at": timezone.localtime(appointment.starts_at),
         "ends_at": timezone.localtime(appointment.ends_at),
         "services": services,
-        "checklists": [(service, _checklist_url(office.municipality.slug, service.slug)) for service in services],
+        "checklists": [(service, checklist_url(office.municipality.slug, service.slug)) for service in services],
     }
-
-
-def _checklist_url(municipality_slug: str, service_slug: str) -> str:
-    return _absolute(
-        reverse(
-            "catalog:municipality:checklist",
-            kwargs={"municipality_slug": municipality_slug, "service_slug": service_slug},
-        )
-    )
 
 
 def _book_again_url(appointment: Appointment) -> str:
     slugs: Sequence[str] = sorted(service.slug for service in appointment.services.all())
-    return _absolute(reverse("appointments:start") + "?" + urlencode([("leistung", slug) for slug in slugs]))
-
-
-def _absolute(path: str) -> str:
-    return f"{str(settings.SITE_URL).rstrip('/')}{path}"
+    return absolute_url(reverse("appointments:start") + "?" + urlencode([("leistung", slug) for slug in slugs]))
 
 
 _SUBJECTS = {

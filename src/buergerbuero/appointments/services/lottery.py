@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -29,6 +28,7 @@ from django.utils.translation import gettext as _
 from buergerbuero.accounts.models import User
 from buergerbuero.catalog.models import Service
 from buergerbuero.core.audit import log_action
+from buergerbuero.core.links import absolute_url
 from buergerbuero.core.tenancy import scopes_disabled, tenant_scope
 from buergerbuero.notifications.email import queue_email
 from buergerbuero.tenants.models import Office
@@ -355,17 +355,15 @@ def _notify(entry: LotteryEntry, kind: str, *, token: str | None = None) -> None
     """Queue ``lottery_<kind>`` (entered, lost, cancelled) to the entrant, once per entry and kind."""
     lottery = entry.round
     services = list(lottery.services.order_by("slug"))
-    site = str(getattr(settings, "SITE_URL", "")).rstrip("/")
     with translation.override("de"):
         context = {
             "entry": entry,
             "round": lottery,
             "office": lottery.office,
             "services": services,
-            "round_url": site + reverse("appointments:lottery", args=[lottery.pk]),
-            "withdraw_url": site + reverse("appointments:lottery_entry", args=[token]) if token else "",
-            "waitlist_url": site
-            + reverse("appointments:waitlist")
+            "round_url": absolute_url(reverse("appointments:lottery", args=[lottery.pk])),
+            "withdraw_url": absolute_url(reverse("appointments:lottery_entry", args=[token])) if token else "",
+            "waitlist_url": absolute_url(reverse("appointments:waitlist"))
             + "?"
             + urlencode({"buero": str(lottery.office.public_id), "leistungen": ",".join(s.slug for s in services)}),
         }

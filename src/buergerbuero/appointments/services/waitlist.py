@@ -33,6 +33,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from buergerbuero.catalog.models import Service
+from buergerbuero.core.links import absolute_url
 from buergerbuero.core.tenancy import scopes_disabled, tenant_scope
 from buergerbuero.notifications.email import queue_email
 from buergerbuero.tenants.models import Office
@@ -475,7 +476,6 @@ def _notify(
     entry: WaitlistEntry, kind: str, *, token: str | None = None, appointment: Appointment | None = None
 ) -> None:
     """Queue ``waitlist_<kind>`` (registered, offer, expired) to the person, once per entry, kind and offer."""
-    site = str(getattr(settings, "SITE_URL", "")).rstrip("/")
     context = {
         "entry": entry,
         "office": entry.office,
@@ -483,11 +483,13 @@ def _notify(
         "appointment": appointment,
         "starts_at": timezone.localtime(appointment.starts_at) if appointment else None,
         "expires_at": timezone.localtime(entry.offer_expires_at) if entry.offer_expires_at else None,
-        "manage_url": site + reverse("appointments:waitlist_entry", args=[entry.public_id, token]) if token else "",
-        "offer_url": site + reverse("appointments:waitlist_offer", args=[offer_token(entry, appointment)])
+        "manage_url": absolute_url(reverse("appointments:waitlist_entry", args=[entry.public_id, token]))
+        if token
+        else "",
+        "offer_url": absolute_url(reverse("appointments:waitlist_offer", args=[offer_token(entry, appointment)]))
         if appointment
         else "",
-        "booking_url": site + "/termine/",
+        "booking_url": absolute_url(reverse("appointments:start")),
     }
     with translation.override("de"):
         subject = render_to_string(f"appointments/email/waitlist_{kind}_subject.txt", context).strip()
