@@ -31,7 +31,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from buergerbuero.core.handlers import send_email
+from buergerbuero.core.handlers import deliver_email
 from buergerbuero.core.links import absolute_url
 from buergerbuero.core.outbox import enqueue, register_handler
 from buergerbuero.core.tenancy import scopes_disabled
@@ -136,11 +136,11 @@ def send_appointment_email(payload: Mapping[str, Any]) -> None:
     appointment.state = payload["state"]
     kind = str(payload["mail"])
     with translation.override(payload["language"]):
-        send_email(_rendered(appointment, kind, token=payload["token"], extra=payload["extra"]))
+        deliver_email(**_rendered(appointment, kind, token=payload["token"], extra=payload["extra"]))
 
 
 def _rendered(appointment: Appointment, kind: str, *, token: str, extra: Mapping[str, Any]) -> dict[str, Any]:
-    """The ``send_email`` payload of mail ``kind`` (booked, moved, cancelled) in the active language."""
+    """The ``deliver_email`` arguments of mail ``kind`` (booked, moved, cancelled) in the active language."""
     link = manage_url(appointment, token) if token else ""
     services = list(appointment.services.all())
     office = appointment.office
@@ -177,10 +177,7 @@ def _rendered(appointment: Appointment, kind: str, *, token: str, extra: Mapping
         "subject": subject,
         "body": render_to_string(f"appointments/email/{kind}.txt", context),
         "html": render_to_string(f"appointments/email/{kind}.html", context),
-        "attachments": [
-            {"filename": name, "content_type": content_type, "content_b64": base64.b64encode(content).decode()}
-            for name, content_type, content in attachments
-        ],
+        "attachments": attachments,
     }
 
 

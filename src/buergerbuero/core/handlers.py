@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -15,17 +15,41 @@ from .outbox import register_handler
 def send_email(payload: Mapping[str, Any]) -> None:
     """``payload``: ``to`` (list), ``subject``, ``body``, optional ``html`` and ``attachments``
     (``[{"filename", "content_type", "content_b64"}]``)."""
-    message = EmailMultiAlternatives(
+    deliver_email(
+        to=payload["to"],
         subject=payload["subject"],
         body=payload["body"],
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=list(payload["to"]),
-        reply_to=list(payload.get("reply_to", [])) or None,
+        html=payload.get("html", ""),
+        reply_to=payload.get("reply_to", []),
+        attachments=(
+            (a["filename"], a["content_type"], base64.b64decode(a["content_b64"]))
+            for a in payload.get("attachments", [])
+        ),
     )
-    if payload.get("html"):
-        message.attach_alternative(payload["html"], "text/html")
-    for attachment in payload.get("attachments", []):
-        message.attach(attachment["filename"], base64.b64decode(attachment["content_b64"]), attachment["content_type"])
+
+
+def deliver_email(
+    *,
+    to: Sequence[str],
+    subject: str,
+    body: str,
+    html: str = "",
+    reply_to: Sequence[str] = (),
+    attachments: Iterable[tuple[str, str, bytes]] = (),
+) -> None:
+    """Send one e-mail now through Django's mail backend; ``attachments``: (file name, content type,
+    content). Only outbox handlers call this: everything else queues."""
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=list(to),
+        reply_to=list(reply_to) or None,
+    )
+    if html:
+        message.attach_alternative(html, "text/html")
+    for filename, content_type, content in attachments:
+        message.attach(filename, content, content_type)
     message.send(fail_silently=False)
 
 
