@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from django.db.models import Count, Q
+from django.utils import timezone
 
 from buergerbuero.tenants.models import ClosingDay, Office, OpeningHours
 
@@ -13,7 +14,7 @@ from .closures import closed_dates
 from .models import BookingPolicy
 from .models import ServiceGroup as GroupRow
 
-__all__ = ["office_capacity", "policy_of"]
+__all__ = ["booking_window", "office_capacity", "policy_of"]
 
 
 def policy_of(office: Office) -> BookingPolicy:
@@ -22,6 +23,12 @@ def policy_of(office: Office) -> BookingPolicy:
         return BookingPolicy.objects.get(office=office)
     except BookingPolicy.DoesNotExist:
         return BookingPolicy(office=office, is_active=False)
+
+
+def booking_window(policy: BookingPolicy, now: datetime) -> tuple[date, date]:
+    """The first and last day citizens may book at ``now`` under ``policy`` (both inclusive, local dates)."""
+    today = timezone.localtime(now).date()
+    return today + timedelta(days=policy.first_day_offset), today + timedelta(days=7 * policy.weeks_ahead)
 
 
 def office_capacity(office: Office, start: date, end: date) -> OfficeCapacity:

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from itertools import groupby
+from operator import itemgetter
 
 from django.core.exceptions import ValidationError
 from django.db.models import F, QuerySet
@@ -19,7 +21,7 @@ from buergerbuero.catalog.models import Service
 from buergerbuero.core.tenancy import scopes_disabled
 from buergerbuero.tenants.models import Office
 
-from .capacity_model import policy_of
+from .capacity_model import booking_window, policy_of
 from .models import Appointment, BookingPolicy, CapacityCell, ServiceGroup
 from .services.booking import groups_for, hash_token
 from .services.lottery import blocked_days
@@ -84,6 +86,11 @@ def bookable_services() -> QuerySet[Service]:
 
 def offices_for(services: Sequence[Service]) -> list[Office]:
     """Offices in the Kreis with an active booking policy and one group serving all ``services``."""
+    return [office for office, _offer in _offers(services)]
+
+
+def _offers(services: Sequence[Service]) -> list[tuple[Office, Offer]]:
+    """``offices_for`` with each office's ``Offer``, so callers that need both load it once."""
     slugs = {service.slug for service in services}
     if not slugs:
         return []
@@ -96,8 +103,9 @@ def offices_for(services: Sequence[Service]) -> list[Office]:
             .order_by("municipality__name", "name")
         )
         for office in candidates:
-            if groups_for(office, office.booking_policy, sorted(slugs))[0]:
-                found.append(office)
+            offer = offer_for(office, services, policy=office.booking_policy)  # loaded with the office
+            if offer.groups:
+                found.append((office, offer))
     return found
 
 
@@ -132,8 +140,7 @@ def earliest_in_kreis(services: Sequence[Service], *, now: datetime | None = Non
     whole Kreis"); offices with nothing free come last."""
     now = now or timezone.now()
     options = []
-    for office in offices_for(services):
-        offer = offer_for(office, services, policy=office.booking_policy)  # loaded with the office
+    for office, offer in _offers(services):
         firsts = _first_starts(office, services, now=now, first_only=True, offer=offer)
         earliest = None
         if firsts:
@@ -162,7 +169,7 @@ def _first_starts(
         policy, groups, minutes = offer.policy, offer.groups, offer.minutes
         if not groups or not policy.is_active:
             return {}
-        first, last = _window(policy, now)
+        first, last = booking_window(policy, now)
         blocked = blocked_days(office, services, first, last)
         group_ids = [g.pk for g in groups]
         needed = minutes // policy.grid_minutes
@@ -182,19 +189,13 @@ def _first_starts(
                 .order_by("group_id", "starts_at")
                 .values_list("group_id", "starts_at", "ends_at")
             )
-            run_group, run_end, run = None, None, 0
-            for group_id, starts_at, ends_at in rows:
-                if group_id == run_group and starts_at == run_end:
-                    run += 1
-                else:
-                    run_group, run = group_id, 1
-                run_end = ends_at
-                if run >= needed:
-                    begin = ends_at - length
-                    if begin > now:
-                        day = timezone.localtime(begin).date()
-                        if day not in blocked and (day not in found or begin < found[day][0]):
-                            found[day] = (begin, length)
+            # Only cells with room are read, so each stands for ``free=1`` (room for one more).
+            for _group, group_rows in groupby(rows, key=itemgetter(0)):
+                cells = [Cell(starts_at=starts_at, ends_at=ends_at, free=1) for _, starts_at, ends_at in group_rows]
+                for begin in free_starts(cells, needed, after=now):
+                    day = timezone.localtime(begin).date()
+                    if day not in blocked and (day not in found or begin < found[day][0]):
+                        found[day] = (begin, length)
             if first_only and found:
                 break
             span = until
@@ -244,13 +245,8 @@ def appointment_by_token(public_id: str, token: str) -> Appointment | None:
     return appointment
 
 
-def _window(policy: BookingPolicy, now: datetime) -> tuple[date, date]:
-    today = timezone.localtime(now).date()
-    return today + timedelta(days=policy.first_day_offset), today + timedelta(days=7 * policy.weeks_ahead)
-
-
 def _in_window(policy: BookingPolicy, day: date, now: datetime) -> bool:
-    first, last = _window(policy, now)
+    first, last = booking_window(policy, now)
     return policy.is_active and first <= day <= last
 
 

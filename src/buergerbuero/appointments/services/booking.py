@@ -27,7 +27,7 @@ from buergerbuero.core.audit import log_action
 from buergerbuero.tenants.models import Municipality, Office
 
 from ..capacity import day_capacity
-from ..capacity_model import office_capacity, policy_of
+from ..capacity_model import booking_window, office_capacity, policy_of
 from ..constants import OPEN_STATES, AppointmentState, BookingChannel
 from ..models import Appointment, BookingPolicy, CapacityCell, ServiceGroup
 
@@ -107,7 +107,7 @@ def release_capacity(office: Office, *, now: datetime | None = None, through: da
     now = now or timezone.now()
     policy = policy_of(office)
     today = timezone.localtime(now).date()
-    last = through or today + timedelta(days=7 * policy.weeks_ahead)
+    last = through or booking_window(policy, now)[1]
     model = office_capacity(office, today, last)
     groups = {group.key: group for group in ServiceGroup.objects.filter(office=office)}
     result = ReleaseResult()
@@ -220,9 +220,7 @@ def _groups_and_minutes(
     if not groups:
         raise BookingError("not_offered", str(_("This office does not offer these services in one appointment.")))
     if not ignore_window:
-        today = timezone.localtime(now).date()
-        first = today + timedelta(days=policy.first_day_offset)
-        last = today + timedelta(days=7 * policy.weeks_ahead)
+        first, last = booking_window(policy, now)
         if not first <= day <= last or starts_at <= now:
             raise BookingError("outside_window", str(_("This day cannot be booked (yet).")))
     return groups, minutes
@@ -244,8 +242,6 @@ def groups_for(office: Office, policy: BookingPolicy, slugs: Sequence[str]) -> t
         return [], 0
     groups = list(ServiceGroup.objects.filter(office=office, pk__in=fitting).order_by("key"))
     minutes = {slug: length for group_id in fitting for slug, length in offered[group_id].items()}
-    if not groups:
-        return [], 0
     total = sum(minutes[slug] for slug in wanted)
     return groups, -(-total // policy.grid_minutes) * policy.grid_minutes
 
