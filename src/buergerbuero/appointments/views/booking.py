@@ -278,20 +278,37 @@ def choose_time(request: HttpRequest, office_id: UUID, day: str) -> HttpResponse
         request,
         "appointments/booking/times.html",
         {
-            "office": office,
-            "services": services,
+            **times_context(request, office, services, chosen_day, form=form, taken=taken, alternatives=alternatives),
             "query": services_query(services),
-            "day": chosen_day,
-            "slots": selectors.free_slots(office, services, chosen_day),
-            "form": form,
-            "taken": taken,
-            "alternatives": alternatives,
-            "minutes": appointment_minutes(office, services),
             "altcha_challenge_json": fairness.challenge_json(),
-            "action": request.get_full_path(),
         },
         status=status,
     )
+
+
+def times_context(
+    request: HttpRequest,
+    office: Office,
+    services: Sequence[Service],
+    day: date,
+    *,
+    form: TimeForm,
+    taken: str,
+    alternatives: list[selectors.FreeSlot],
+) -> dict[str, Any]:
+    """What a page of free times shows, when booking and when moving: the day's times, the form and,
+    after a time was just taken, the message and the alternatives."""
+    return {
+        "office": office,
+        "services": services,
+        "day": day,
+        "slots": selectors.free_slots(office, services, day),
+        "form": form,
+        "taken": taken,
+        "alternatives": alternatives,
+        "minutes": appointment_minutes(office, services),
+        "action": request.get_full_path(),
+    }
 
 
 # -- step 5: contact -----------------------------------------------------------------------------

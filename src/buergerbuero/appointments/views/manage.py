@@ -26,7 +26,15 @@ from ..forms import TimeForm
 from ..models import Appointment
 from ..notifications import manage_path
 from ..services import booking
-from .booking import appointment_context, appointment_minutes, ics_response, month_tables, parse_day, rate_limited
+from .booking import (
+    appointment_context,
+    appointment_minutes,
+    ics_response,
+    month_tables,
+    parse_day,
+    rate_limited,
+    times_context,
+)
 
 
 def _not_found(request: HttpRequest) -> HttpResponse:
@@ -140,17 +148,9 @@ def move_time(request: HttpRequest, public_id: UUID, token: str, day: str) -> Ht
         request,
         "appointments/manage/move_time.html",
         {
+            **times_context(request, office, services, chosen_day, form=form, taken=taken, alternatives=alternatives),
             "appointment": appointment,
-            "office": office,
-            "services": services,
             "token": token,
-            "day": chosen_day,
-            "slots": selectors.free_slots(office, services, chosen_day),
-            "form": form,
-            "taken": taken,
-            "alternatives": alternatives,
-            "minutes": appointment_minutes(office, services),
-            "action": request.get_full_path(),
             "back_url": reverse(
                 "appointments:manage_move", kwargs={"public_id": appointment.public_id, "token": token}
             ),
