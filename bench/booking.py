@@ -45,7 +45,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from datetime import time as clock
 from pathlib import Path
 from typing import Any
@@ -54,6 +54,9 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT))  # tests.harness.ports, tests.appointments.altcha_helpers
+
+from stats import percentile  # noqa: E402  (bench/, the script's folder)
+from tests.harness.ports import free_port  # noqa: E402
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/bench_booking"
 SLOTS = 2000
@@ -106,7 +109,7 @@ def configure_server_env() -> tuple[int, str]:
     return pool, os.environ["CACHE_URL"]
 
 
-def write_settings(folder: Path, *, stand_in: bool) -> None:
+def write_settings(folder: Path) -> None:
     """The project's settings plus the benchmark's: rate limits off, ALTCHA at its smallest difficulty."""
     lines = [
         "from buergerbuero.config.settings import *  # noqa: F403",
@@ -114,13 +117,6 @@ def write_settings(folder: Path, *, stand_in: bool) -> None:
         "('reserve', 'availability', 'book', 'waitlist', 'lottery')}",
         f"ALTCHA_MAX_NUMBER = {ALTCHA_MAX_NUMBER}",
     ]
-    if stand_in:
-        lines.append(f"ROOT_URLCONF = {SETTINGS_MODULE + '_urls'!r}")
-        (folder / f"{SETTINGS_MODULE}_urls.py").write_text(
-            "from buergerbuero.config.urls import urlpatterns as project\n"
-            "from booking import stand_in_urls\n"
-            "urlpatterns = stand_in_urls() + project\n"
-        )
     (folder / f"{SETTINGS_MODULE}.py").write_text("\n".join(lines) + "\n")
 
 
@@ -201,19 +197,13 @@ def seed() -> Storm:
 # -- the server -----------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    from tests.harness.ports import free_port as harness_port
-
-    return harness_port()
-
-
 @contextmanager
 def running_server(port: int, settings_dir: Path, log: Path) -> Iterator[None]:
     import httpx
 
     env = dict(os.environ)
     env["DJANGO_SETTINGS_MODULE"] = SETTINGS_MODULE
-    paths = [str(ROOT / "src"), str(settings_dir), str(ROOT / "bench"), os.environ.get("PYTHONPATH", "")]
+    paths = [str(ROOT / "src"), str(settings_dir), os.environ.get("PYTHONPATH", "")]
     env["PYTHONPATH"] = os.pathsep.join(filter(None, paths))
     log.parent.mkdir(exist_ok=True)
     with log.open("wb") as output:
@@ -513,87 +503,6 @@ def raw_loop(url: str, storm: Storm, slots: list[tuple[datetime, datetime]], con
     return (len(slots) - refused[0]) / elapsed, refused[0]
 
 
-# -- the stand-in API (only until the real endpoints exist) ------------------------------------------
-
-
-def real_api_present() -> bool:
-    from buergerbuero.appointments.api import router
-
-    paths = set(router.path_operations)
-    return "/bookings" in paths and any(p.endswith("/days") for p in paths)
-
-
-def stand_in_urls() -> list[Any]:
-    """The booking API's contract on top of the selectors and ``booking.book``, no ALTCHA check: lets
-    the benchmark run while the real ``appointments/api.py`` is written. Never used once it exists."""
-    from django.http import HttpRequest, JsonResponse
-    from django.urls import path
-    from django.views.decorators.csrf import csrf_exempt
-
-    from buergerbuero.appointments import selectors
-    from buergerbuero.appointments.services import booking
-    from buergerbuero.core.tenancy import scopes_disabled
-    from buergerbuero.tenants.models import Office
-
-    def office_and_services(office_id: str, slugs: str) -> tuple[Office, list[Any]]:
-        with scopes_disabled():
-            office = Office.objects.select_related("municipality__district").get(public_id=office_id)
-        return office, booking.services_by_slug(slugs.split(","))
-
-    def days(request: HttpRequest, office_id: str) -> JsonResponse:
-        office, services = office_and_services(office_id, request.GET["services"])
-        found = selectors.bookable_days(office, services)
-        return JsonResponse({"office": office_id, "days": [d.isoformat() for d in found]})
-
-    def slots(request: HttpRequest, office_id: str) -> JsonResponse:
-        office, services = office_and_services(office_id, request.GET["services"])
-        found = selectors.free_slots(office, services, date.fromisoformat(request.GET["date"]))
-        return JsonResponse(
-            {"slots": [{"start": s.starts_at.isoformat(), "end": s.ends_at.isoformat()} for s in found]}
-        )
-
-    @csrf_exempt
-    def bookings(request: HttpRequest) -> JsonResponse:
-        data = json.loads(request.body)
-        office, services = office_and_services(data["office"], ",".join(data["services"]))
-        start = datetime.fromisoformat(data["start"])
-        try:
-            with scopes_disabled():
-                made = booking.book(
-                    office, services, start, name=data["name"], email=data["email"],
-                    idempotency_key=data.get("idempotency_key"), channel="api",
-                )  # fmt: skip
-        except booking.SlotTaken:
-            offered = selectors.alternatives(office, services, start)
-            return JsonResponse(
-                {
-                    "code": "slot_taken",
-                    "alternatives": [{"start": s.starts_at.isoformat(), "end": s.ends_at.isoformat()} for s in offered],
-                },
-                status=409,
-            )
-        except booking.BookingError as error:
-            return JsonResponse({"code": error.code, "message": error.message}, status=422)
-        appointment = made.appointment
-        return JsonResponse({"id": str(appointment.public_id), "code": appointment.code}, status=201)
-
-    return [
-        path("api/appointments/offices/<str:office_id>/days", days),
-        path("api/appointments/offices/<str:office_id>/slots", slots),
-        path("api/appointments/bookings", bookings),
-    ]
-
-
-# -- report -----------------------------------------------------------------------------------------
-
-
-def percentile(values: list[float], share: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
-
-
 def latency_row(name: str, values: list[float]) -> str:
     p50, p95, p99 = (percentile(values, q) for q in (0.5, 0.95, 0.99))
     return f"{name:<40}{len(values):>7}{p50:>9.1f}{p95:>9.1f}{p99:>9.1f}{max(values or [0]):>9.1f}"
@@ -620,20 +529,16 @@ def main() -> None:
         sys.path.insert(0, str(settings_dir))
         os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS_MODULE
         pool, cache_url = configure_server_env()
-        write_settings(settings_dir, stand_in=False)
+        write_settings(settings_dir)
         import django
 
         django.setup()
-        stand_in = not real_api_present()
-        write_settings(settings_dir, stand_in=stand_in)
         started = time.perf_counter()
         storm = seed()
         print(
             f"Seeded and released in {time.perf_counter() - started:.1f} s: {storm.slots} slots "
             f"({storm.days} days × 40 cells × 10 bookable) at one office, 2 more offices with 8 weeks each."
         )
-        if stand_in:
-            print("API: STAND-IN (appointments/api.py has no booking endpoints yet) — no ALTCHA check.")
         print(
             f"Server: uvicorn, {WORKERS} workers. Clients: {CLIENTS} over {CONNECTIONS} connections. "
             "Per-client rate limits: OFF (all clients are 127.0.0.1)."
@@ -659,7 +564,7 @@ def main() -> None:
         base = f"http://127.0.0.1:{port}"
         with running_server(port, settings_dir, SERVER_LOG):
             presolve_started = time.perf_counter()
-            challenges = [] if stand_in else presolved_challenges(base, int(SLOTS * 1.2))
+            challenges = presolved_challenges(base, int(SLOTS * 1.2))
             altcha = f"ON, max number {ALTCHA_MAX_NUMBER}, {len(challenges)} pre-solved" if challenges else "OFF"
             print(f"ALTCHA: {altcha} (in {time.perf_counter() - presolve_started:.1f} s, before the storm).")
             stats = asyncio.run(run_storm(base, storm, challenges, rng))

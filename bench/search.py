@@ -25,7 +25,6 @@ import http.client
 import json
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -36,6 +35,10 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT))  # tests.harness.ports
+
+from stats import percentile  # noqa: E402  (bench/, the script's folder)
+from tests.harness.ports import free_port  # noqa: E402
 
 SERVICES = 6000
 REQUESTS = 2000
@@ -248,12 +251,6 @@ def load(rng: random.Random) -> None:
         )
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def wait_until_up(port: int, server: subprocess.Popen[bytes], timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -325,11 +322,6 @@ def run(port: int, work: list[tuple[str, str]], clients: int) -> tuple[list[tupl
     for thread in threads:
         thread.join()
     return timings, errors[0]
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def main() -> None:
