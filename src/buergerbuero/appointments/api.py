@@ -131,7 +131,7 @@ def _services(slugs: str | Sequence[str]) -> list[Service]:
         raise Refusal(422, "no_service", _("Please choose at least one service."))
     if len(wanted) > MAX_SERVICES:
         raise Refusal(422, "too_many_services", _("Choose at most %(max)d services.") % {"max": MAX_SERVICES})
-    found = booking.services_by_slug(wanted)
+    found = selectors.services_by_slug(wanted)
     unknown = sorted(set(wanted) - {service.slug for service in found})
     if unknown:
         raise Refusal(

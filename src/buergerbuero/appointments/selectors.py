@@ -7,7 +7,7 @@ because offices and their free times are public; appointments are never read her
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from itertools import groupby
@@ -73,6 +73,11 @@ class OfficeOption:
 
     office: Office
     earliest: FreeSlot | None
+
+
+def services_by_slug(slugs: Iterable[str]) -> list[Service]:
+    """The catalogue services for ``slugs`` (public catalogue, no scope needed); unknown slugs are dropped."""
+    return list(Service.objects.filter(slug__in=set(slugs)).order_by("slug"))
 
 
 def bookable_services() -> QuerySet[Service]:

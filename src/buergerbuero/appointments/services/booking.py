@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -642,8 +642,3 @@ def _return_cells(appointment: Appointment, *, now: datetime) -> None:
 
 def office_municipality(appointment: Appointment) -> Municipality:
     return Office.objects.select_related("municipality").get(pk=appointment.office_id).municipality
-
-
-def services_by_slug(slugs: Iterable[str]) -> list[Service]:
-    """The catalogue services for ``slugs`` (public catalogue, no scope needed); unknown slugs are dropped."""
-    return list(Service.objects.filter(slug__in=set(slugs)).order_by("slug"))

@@ -24,11 +24,9 @@ from buergerbuero.core.tenancy import scopes_disabled
 from buergerbuero.tenants.constants import Weekday
 from buergerbuero.tenants.models import Office
 
-from .. import fairness
-from ..capacity_model import policy_of
+from .. import fairness, selectors
 from ..constants import WaitlistState
 from ..services import waitlist
-from ..services.booking import groups_for
 
 MAX_DAYS_AHEAD = 366
 WEEKDAY_CHOICES = [(str(day.value), day.label) for day in Weekday if day != Weekday.SUNDAY]
@@ -115,8 +113,8 @@ def _office_and_services(request: HttpRequest) -> tuple[Office, list[Service]]:
             .filter(public_id=_uuid_or_none(request.GET.get("buero", "")), booking_policy__is_active=True)
             .first()
         )
-        offered = office is not None and bool(groups_for(office, policy_of(office), slugs)[0])
-    services = list(Service.objects.filter(slug__in=slugs).order_by("slug"))
+    services = selectors.services_by_slug(slugs)
+    offered = office is not None and bool(selectors.offer_for(office, services).groups)
     if office is None or not offered or not services or len(services) != len(slugs):
         raise Http404("no such office or services")
     return office, services
