@@ -87,6 +87,12 @@ class ServiceGroup(models.Model):
     name = models.CharField(_("name"), max_length=100)
     counters = models.ManyToManyField("tenants.Counter", related_name="service_groups", verbose_name=_("counters"))
     services = models.ManyToManyField("catalog.Service", related_name="service_groups", verbose_name=_("services"))
+    ticket_prefix = models.CharField(
+        _("ticket prefix"),
+        max_length=3,
+        blank=True,
+        help_text=_("Letter(s) before the queue numbers of this line, e.g. A; empty = the key's first letter."),
+    )
 
     objects = TenantManager("office__municipality")
 
@@ -98,6 +104,10 @@ class ServiceGroup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.office} – {self.name}"
+
+    @property
+    def prefix(self) -> str:
+        return (self.ticket_prefix or self.key[:1]).upper()
 
 
 class CapacityCell(models.Model):

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "buergerbuero.accounts",
     "buergerbuero.catalog",
     "buergerbuero.appointments",
+    "buergerbuero.queueing",
     "buergerbuero.portal",
     "buergerbuero.analytics",
     "buergerbuero.demo",

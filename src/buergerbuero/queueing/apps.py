@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class QueueingConfig(AppConfig):
+    name = "buergerbuero.queueing"
+    label = "queueing"
+    verbose_name = _("Live queue")
+
+    def ready(self) -> None:
+        from . import receivers
+
+        receivers.connect()  # appointments that are checked in draw a ticket
