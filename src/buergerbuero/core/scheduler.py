@@ -50,6 +50,9 @@ DEFAULT_SCHEDULE: tuple[tuple[str, int], ...] = (
     ("buergerbuero.appointments.tasks.release_unanswered", 300),
     # The booking window moves on every day: release the new day's times (idempotent).
     ("buergerbuero.appointments.tasks.release_booking_windows", 3600),
+    # Pre-call alerts that come due with time alone; yesterday's open tickets expire.
+    ("buergerbuero.queueing.tasks.check_alerts", 60),
+    ("buergerbuero.queueing.tasks.expire_tickets", 3600),
     # A safety net: each commit that queues a message already kicks a dispatch (core.outbox).
     ("buergerbuero.core.tasks.dispatch_outbox", 60),
     ("buergerbuero.catalog.tasks.sync_catalog_feeds", 3600),

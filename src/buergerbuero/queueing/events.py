@@ -1,10 +1,20 @@
-"""What the live queue tells the event bus: one channel per office."""
+"""What the live queue tells the event bus: one channel per office.
+
+``announce`` is called by every service that changes an office's queue, inside its transaction. The
+event reaches displays, counters and ticket pages after commit; after commit the office's due pre-call
+alerts are checked (a single query when no ticket asked for one).
+"""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+from django.db import transaction
+
 from buergerbuero.core import events
+
+logger = logging.getLogger(__name__)
 
 
 def office_channel(office_id: int) -> str:
@@ -14,3 +24,17 @@ def office_channel(office_id: int) -> str:
 def announce(office_id: int, kind: str, **data: Any) -> None:
     """Tell every display, counter and ticket page of the office that its queue changed (after commit)."""
     events.publish(office_channel(office_id), {"kind": kind, "office": office_id, **data})
+    transaction.on_commit(lambda: _check_alerts(office_id))
+
+
+def _check_alerts(office_id: int) -> None:
+    from buergerbuero.core.tenancy import scopes_disabled
+    from buergerbuero.tenants.models import Office
+
+    from .services.alerts import check_office
+
+    try:
+        with scopes_disabled():
+            check_office(Office.objects.get(pk=office_id))
+    except Exception:  # the scheduler's minute check catches up; the queue change itself stands
+        logger.exception("pre-call alert check failed for office %s", office_id)

@@ -38,7 +38,9 @@ class QueueSettings(models.Model):
     serve_out_minutes = models.PositiveSmallIntegerField(
         _("serving after closing (minutes)"),
         default=30,
-        help_text=_("How long counters go on serving after the doors close; tickets that would wait longer are stopped."),
+        help_text=_(
+            "How long counters go on serving after the doors close; tickets that would wait longer are stopped."
+        ),
     )
     appointment_early_minutes = models.PositiveSmallIntegerField(
         _("appointment priority from (minutes before the time)"), default=10
@@ -78,6 +80,9 @@ class TicketSequence(models.Model):
             models.UniqueConstraint(fields=["office", "day", "prefix"], name="queueing_sequence_unique"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.office_id} {self.day} {self.prefix}{self.last_number}"
+
 
 class Ticket(models.Model):
     """One person's place in an office's queue on one day."""
@@ -102,7 +107,6 @@ class Ticket(models.Model):
     state = models.CharField(_("state"), max_length=20, choices=TicketState.choices, db_index=True)
     priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices, default=Priority.NORMAL)
     priority_from = models.DateTimeField(_("priority applies from"), null=True, blank=True)
-    priority_until = models.DateTimeField(_("priority applies until"), null=True, blank=True)
     needs_accessibility = models.BooleanField(_("needs step-free access or assistance"), default=False)
     appointment = models.OneToOneField(
         "appointments.Appointment",
@@ -204,7 +208,9 @@ class TicketEvent(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=TicketEventKind.choices)
     at = models.DateTimeField(_("at"))
     counter = models.ForeignKey("tenants.Counter", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     data = models.JSONField(default=dict, blank=True)
 
     objects = TenantManager("ticket__office__municipality")
@@ -213,6 +219,9 @@ class TicketEvent(models.Model):
         verbose_name = _("ticket event")
         verbose_name_plural = _("ticket events")
         ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.kind} {self.at:%H:%M:%S}"
 
 
 class PushSubscription(models.Model):
@@ -228,6 +237,9 @@ class PushSubscription(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["ticket", "endpoint"], name="queueing_push_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.endpoint[:40]}"
 
     def as_subscription(self) -> dict[str, object]:
         return {"endpoint": self.endpoint, "keys": {"p256dh": self.p256dh, "auth": self.auth}}

@@ -89,6 +89,7 @@ class PauseModel:
 
     hazard_per_min: tuple[float, ...] = (0.0,) * 24
     pause_min: float = 0.0
+    pause_sd_min: float = 0.0
 
     def cumulative_hazard(self) -> FloatArray:
         """The integrated hazard at every minute of the day (1441 values, minute 0 to 1440)."""
@@ -227,6 +228,7 @@ def predict_waits(
     pauses: PauseModel | None = None,
     counter_speed_sd: float = 0.0,
     default_pause_min: float = 15.0,
+    counter_speeds: Mapping[str, tuple[float, float]] | None = None,
 ) -> list[WaitPrediction]:
     """Predict the remaining wait of every waiting ticket (see the module docstring for the method).
 
@@ -244,12 +246,28 @@ def predict_waits(
     for index, counter in enumerate(counters):
         free[:, index] = _first_free_time(counter, now, models, rng, samples, default_pause_min)
 
+    pause_sd = 0.0 if pauses is None else pauses.pause_sd_min
+    for index, counter in enumerate(counters):
+        if pause_sd > 0 and counter.status is CounterStatus.PAUSED and counter.available_from is not None:
+            free[:, index] = _resume_time(counter.available_from, pause_sd, now, rng, samples)
     pause_due = _pause_due_times(counters, now, pauses, rng, samples)
     pause_min = 0.0 if pauses is None else pauses.pause_min
+    pause_length = (
+        np.maximum(pause_min + pause_sd * rng.standard_normal(free.shape), 1.0)
+        if pause_min > 0
+        else np.zeros(free.shape)
+    )
 
     ordered = [t for _, t in sorted(enumerate(snapshot.tickets), key=lambda pair: (-pair[1].priority, pair[0]))]
     rows = np.arange(samples)
     speed = rng.lognormal(-(counter_speed_sd**2) / 2, counter_speed_sd, free.shape) if counter_speed_sd > 0 else None
+    if counter_speeds:
+        if speed is None:
+            speed = np.ones(free.shape)
+        for index, c in enumerate(counters):
+            if c.counter_id in counter_speeds:
+                m, sd = counter_speeds[c.counter_id]
+                speed[:, index] = np.exp(m + sd * rng.standard_normal(samples))
     eligible = {
         key: np.array([key in c.services for c in counters], dtype=bool) for key in {t.service_key for t in ordered}
     }
@@ -259,7 +277,7 @@ def predict_waits(
         model = models[ticket.service_key]
         handles = eligible[ticket.service_key]
         pausing = free >= pause_due
-        free = np.where(pausing, free + pause_min, free)
+        free = np.where(pausing, free + pause_length, free)
         pause_due = np.where(pausing, np.inf, pause_due)
         candidates = np.where(handles & (free < closes), free, np.inf)
         chosen = candidates.argmin(axis=1)
@@ -305,6 +323,12 @@ def _pause_due_times(
         minute = np.searchsorted(cumulative, target).astype(np.float64)
         due[:, index] = np.where(minute < cumulative.size, np.maximum(minute, start), np.inf)
     return due
+
+
+def _resume_time(planned: float, sd: float, now: float, rng: np.random.Generator, samples: int) -> FloatArray:
+    p0 = 0.5 * math.erfc(-((now - planned) / sd) / math.sqrt(2))
+    u = (p0 + (1 - p0) * rng.random(samples)).clip(1e-12, 1 - 1e-12)
+    return np.maximum(planned + sd * _normal_ppf(u), now)
 
 
 def _first_free_time(
