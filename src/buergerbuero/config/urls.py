@@ -17,9 +17,12 @@ urlpatterns = [
     # The catalogue's fixed back-office paths (/backoffice/katalog/) before the municipality slug.
     path("backoffice/", include("buergerbuero.catalog.urls_backoffice")),
     path("backoffice/", include("buergerbuero.appointments.urls_backoffice")),
+    path("backoffice/", include("buergerbuero.queueing.urls_backoffice")),
     path("backoffice/", include("buergerbuero.accounts.urls_backoffice")),
     # Appointments: booking, manage links, reminders' answers, waitlist and lottery (/termine/...).
     path("termine/", include("buergerbuero.appointments.urls")),
+    # The live queue: occupancy, tickets, kiosk, call display, live streams (/warteschlange/...).
+    path("warteschlange/", include("buergerbuero.queueing.urls")),
     # Before the portal, whose municipality entry URLs (/kaarst/) are a catch-all slug.
     path("", include("buergerbuero.catalog.urls")),
     # The portal comes last: its municipality entry URLs (/kaarst/) are a catch-all slug.
