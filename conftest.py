@@ -7,4 +7,5 @@ pytest_plugins = [
     "tests.harness.axe",
     "tests.harness.staff",
     "tests.harness.oidc",
+    "tests.harness.push_service",
 ]

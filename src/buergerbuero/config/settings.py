@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "buergerbuero.core",
+    "buergerbuero.notifications",
     "buergerbuero.tenants",
     "buergerbuero.accounts",
     "buergerbuero.catalog",
@@ -249,6 +250,18 @@ DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "buergerbuero@example.org")
 # The transactional outbox (core/outbox.py): attempts per message and the first retry delay (doubling).
 OUTBOX_MAX_ATTEMPTS = envint("OUTBOX_MAX_ATTEMPTS", 8)
 OUTBOX_BACKOFF_SECONDS = envint("OUTBOX_BACKOFF_SECONDS", 30)
+
+# Web Push (notifications/webpush.py, docs/notifications.md). The VAPID private key: the raw 32-byte
+# P-256 key in base64url (`manage.py vapid_keys`) or PEM. Unset: with WEBPUSH_VAPID_DEV_KEY (on in
+# DEBUG) a key is generated once into VAR_DIR/vapid_private.pem, otherwise Web Push is off.
+WEBPUSH_VAPID_PRIVATE_KEY = envstr("WEBPUSH_VAPID_PRIVATE_KEY", "")
+WEBPUSH_VAPID_SUBJECT = envstr("WEBPUSH_VAPID_SUBJECT", f"mailto:{DEFAULT_FROM_EMAIL}")
+WEBPUSH_VAPID_DEV_KEY = envbool("WEBPUSH_VAPID_DEV_KEY", DEBUG)
+# Tests and demo only: also push to http(s)://127.0.0.1 / localhost (a local push service).
+WEBPUSH_ALLOW_INSECURE_ENDPOINTS = envbool("WEBPUSH_ALLOW_INSECURE_ENDPOINTS", False)
+WEBPUSH_TIMEOUT_SECONDS = envint("WEBPUSH_TIMEOUT_SECONDS", 10)
+# SMS (notifications/sms.py): dotted path of the provider class; the default only logs.
+SMS_SENDER = envstr("SMS_SENDER", "buergerbuero.notifications.sms.LoggingSmsSender")
 
 # Appointments: fairness (docs/appointments-fairness.md).
 ALTCHA_HMAC_KEY = envstr("ALTCHA_HMAC_KEY", "")  # empty: derived from SECRET_KEY
