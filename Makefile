@@ -57,6 +57,7 @@ checks: venv
 	SECRET_KEY=checks $(BIN)/python manage.py makemigrations --check --dry-run
 	DEBUG=false HTTPS=true SECURE_HSTS_PRELOAD=true ALLOWED_HOSTS=buergerbuero.example.org \
 	  SECRET_KEY=$$(head -c 48 /dev/urandom | base64 | tr -d '\n') \
+	  WEBPUSH_VAPID_PRIVATE_KEY=$$(SECRET_KEY=x $(BIN)/python manage.py vapid_keys | head -1 | cut -d= -f2) \
 	  $(BIN)/python manage.py check --deploy --fail-level WARNING
 
 pytest: venv messages test-tools
