@@ -194,6 +194,20 @@ class Prediction:
 
 
 @dataclass
+class _BreakHistory:
+    """Breaks seen on past days: first-break starts, lengths and open minutes per hour before them."""
+
+    starts: list[float] = field(default_factory=list)
+    lengths: list[float] = field(default_factory=list)
+    exposure: list[float] = field(default_factory=lambda: [0.0] * 24)
+
+    def add(self, starts: list[float], lengths: list[float], exposure: list[float]) -> None:
+        self.starts += starts
+        self.lengths += lengths
+        self.exposure = [a + b for a, b in zip(self.exposure, exposure, strict=True)]
+
+
+@dataclass
 class Bench:
     """The observer: learns from finished services and records both predictions at every queue state."""
 
@@ -202,13 +216,14 @@ class Bench:
     durations: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     models: dict[str, ServiceTimeModel] = field(default_factory=dict)
     pauses: PauseModel = field(default_factory=PauseModel)
-    pause_starts: list[float] = field(default_factory=list)
-    pause_lengths: list[float] = field(default_factory=list)
-    exposure: list[float] = field(default_factory=lambda: [0.0] * 24)
+    """Break habits over all days; ``pauses_by_weekday`` each weekday's, shrunk towards these."""
+    pauses_by_weekday: dict[int, PauseModel] = field(default_factory=dict)
+    break_history: dict[int, _BreakHistory] = field(default_factory=lambda: defaultdict(_BreakHistory))
     speed_groups: list[list[float]] = field(default_factory=list)
     counter_speed_sd: float = 0.0
     predictions: list[Prediction] = field(default_factory=list)
     day: int = 0
+    weekday: int = 0
     recording: bool = False
     seconds_predicting: float = 0.0
 
@@ -225,12 +240,17 @@ class Bench:
         self.total_count += 1
 
     def learn_day(self, result: DayResult) -> None:
-        """After each day: refit the break habits from all days so far."""
-        starts, lengths, exposure = result.pause_history()
-        self.pause_starts += starts
-        self.pause_lengths += lengths
-        self.exposure = [a + b for a, b in zip(self.exposure, exposure, strict=True)]
-        self.pauses = fit_pause_model(self.pause_starts, self.pause_lengths, self.exposure)
+        """After each day: refit the break habits from all days so far, overall and per weekday (the
+        roster repeats every week, so breaks fall at different hours on different weekdays)."""
+        self.break_history[self.weekday].add(*result.pause_history())
+        overall = _BreakHistory()
+        for history in self.break_history.values():
+            overall.add(history.starts, history.lengths, history.exposure)
+        self.pauses = fit_pause_model(overall.starts, overall.lengths, overall.exposure)
+        self.pauses_by_weekday = {
+            weekday: fit_pause_model(h.starts, h.lengths, h.exposure, prior=self.pauses)
+            for weekday, h in self.break_history.items()
+        }
         service_of = {t.ticket_id: t.service_key for t in result.tickets}
         by_counter: dict[str, list[float]] = defaultdict(list)
         for interval in result.intervals:
@@ -251,7 +271,12 @@ class Bench:
             return
         started = time.perf_counter()
         ours = predict_waits(
-            snapshot, self.models, self.rng, samples=SAMPLES, pauses=self.pauses, counter_speed_sd=self.counter_speed_sd
+            snapshot,
+            self.models,
+            self.rng,
+            samples=SAMPLES,
+            pauses=self.pauses_by_weekday.get(self.weekday, self.pauses),
+            counter_speed_sd=self.counter_speed_sd,
         )
         self.seconds_predicting += time.perf_counter() - started
         open_counters = sum(c.status is CounterStatus.OPEN for c in snapshot.counters)
@@ -284,7 +309,7 @@ def main() -> None:
     for day in range(WARM_UP_DAYS + EVALUATED_DAYS):
         weekday = weekdays[day % len(weekdays)]
         plan = plan_day(weekday, profile, services, true_mean, rng)
-        bench.day, bench.recording = day, day >= WARM_UP_DAYS
+        bench.day, bench.weekday, bench.recording = day, weekday, day >= WARM_UP_DAYS
         result = simulate_day(plan, services, bench, rng)
         bench.learn_day(result)
         if bench.recording:
@@ -297,12 +322,13 @@ def main() -> None:
                     truth[(day, ticket.ticket_id)] = ticket.started_at
     scored = [(p, truth[(p.day, p.ticket_id)] - p.at) for p in bench.predictions if (p.day, p.ticket_id) in truth]
     report(scored, served=served, left=left)
+    by_weekday = ", ".join(_length(model) for _, model in sorted(bench.pauses_by_weekday.items()))
     print(
         f"\n{EVALUATED_DAYS} days (+{WARM_UP_DAYS} warm-up), {served} served, {left} sent home at the hard end, "
         f"{turned_away} turned away by the ticket machine; "
         f"{len(bench.predictions) - len(scored)} predictions of those unscored; "
         f"learned clerk-speed spread {bench.counter_speed_sd:.3f}, break hazard peak "
-        f"{max(bench.pauses.hazard_per_min):.4f}/min, break {bench.pauses.pause_min:.1f} min; "
+        f"{max(bench.pauses.hazard_per_min):.4f}/min, break {_length(bench.pauses)} (by weekday: {by_weekday}); "
         f"predictor {bench.seconds_predicting:.1f} s, total {time.perf_counter() - started:.1f} s"
     )
     summary = _scores(scored)
@@ -319,6 +345,10 @@ def main() -> None:
             }
         )
     )
+
+
+def _length(pauses: PauseModel) -> str:
+    return f"{pauses.pause_min:.1f} ± {pauses.pause_sd_min:.1f} min"
 
 
 def _scores(rows: list[tuple[Prediction, float]]) -> dict[str, float]:

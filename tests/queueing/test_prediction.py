@@ -164,3 +164,104 @@ def test_it_finds_no_clerk_speed_spread_when_every_clerk_works_alike() -> None:
 def test_it_computes_the_classic_formula() -> None:
     assert classic_formula_wait(6, 12.0, 3) == 24.0
     assert classic_formula_wait(2, 10.0, 0) == 20.0
+
+
+def test_it_learns_how_much_break_lengths_vary() -> None:
+    exposure = [0.0] * 24
+    exposure[10] = 100.0
+
+    model = fit_pause_model([10 * 60.0, 10 * 60 + 30.0], [18.0, 22.0], exposure)
+
+    assert model.pause_min == 20.0
+    assert abs(model.pause_sd_min - np.sqrt(8.0)) < 1e-9
+
+
+def test_it_shrinks_one_weekdays_break_habits_towards_all_days() -> None:
+    all_days = PauseModel(hazard_per_min=(0.01,) * 24, pause_min=22.0, pause_sd_min=6.0)
+    few, many = [0.0] * 24, [0.0] * 24
+    few[13], many[13] = 20.0, 20_000.0
+
+    thin = fit_pause_model([13 * 60.0], [30.0], few, prior=all_days)
+    rich = fit_pause_model([13 * 60.0] * 1000, [29.0, 31.0] * 500, many, prior=all_days)
+
+    assert 0.01 < thin.hazard_per_min[13] < 1 / 20  # between the prior and the one day's 1 in 20 minutes
+    assert thin.hazard_per_min[9] == 0.01 * 60 / 60  # no exposure: the prior's hazard
+    assert 22.0 < thin.pause_min < 30.0
+    assert abs(rich.hazard_per_min[13] - 0.05) < 0.001
+    assert abs(rich.pause_min - 30.0) < 0.05
+    assert abs(rich.pause_sd_min - 1.0) < 0.05
+
+
+def test_it_is_less_sure_of_a_service_seen_a_few_times() -> None:
+    rng = np.random.default_rng(5)
+
+    unseen = fit_service_time([], prior_minutes=15.0)
+    few = fit_service_time(rng.lognormal(2.7, 0.47, 3), prior_minutes=15.0)
+    many = fit_service_time(rng.lognormal(2.7, 0.47, 2000), prior_minutes=15.0)
+
+    assert unseen.mu_sd > few.mu_sd > many.mu_sd
+    assert abs(unseen.mu_sd - unseen.sigma / np.sqrt(5)) < 1e-12
+    assert abs(many.mu_sd - 0.47 / np.sqrt(2005)) < 0.001
+
+
+def test_it_widens_the_interval_when_the_typical_time_is_uncertain() -> None:
+    known = {PASS: ServiceTimeModel.from_mean(10.0, 0.5)}
+    unsure = {PASS: ServiceTimeModel(mu=known[PASS].mu, sigma=known[PASS].sigma, mu_sd=0.3)}
+    snapshot = QueueSnapshot(100.0, tickets(15), [counter("1")])
+
+    narrow = predict_waits(snapshot, known, np.random.default_rng(8), samples=2000)[-1]
+    wide = predict_waits(snapshot, unsure, np.random.default_rng(8), samples=2000)[-1]
+
+    # 14 services ahead share one uncertain typical time, so the spread grows far beyond the
+    # sampling noise of the individual services.
+    assert wide.high_min - wide.low_min > 2 * (narrow.high_min - narrow.low_min)
+
+
+def test_it_does_not_expect_an_overdue_clerk_back_this_instant() -> None:
+    overdue = counter("1", status=CounterStatus.PAUSED, available_from=97.0)
+    snapshot = QueueSnapshot(100.0, tickets(1), [overdue])
+    habits = PauseModel(pause_min=20.0, pause_sd_min=4.0)
+
+    certain = predict_waits(snapshot, FIXED, np.random.default_rng(9), samples=1000)[0]
+    spread = predict_waits(snapshot, FIXED, np.random.default_rng(9), samples=1000, pauses=habits)[0]
+
+    assert certain.estimate_min == 0.0
+    assert 0.0 <= spread.low_min < spread.estimate_min < spread.high_min
+    # Normal(-3, 4) given it is above 0: median 1.84 minutes, 90th percentile 5.0.
+    assert 1.5 < spread.estimate_min < 2.2
+    assert 4.5 < spread.high_min < 5.5
+
+
+def test_it_spreads_the_return_from_a_break_around_the_planned_time() -> None:
+    paused = counter("1", status=CounterStatus.PAUSED, available_from=110.0)
+    snapshot = QueueSnapshot(100.0, tickets(1), [paused])
+
+    p = predict_waits(snapshot, FIXED, np.random.default_rng(10), samples=2000, pauses=PauseModel(pause_sd_min=4.0))[0]
+
+    assert abs(p.estimate_min - 10.0) < 0.5
+    assert abs(p.low_min - (10.0 - 1.2816 * 4)) < 0.6
+    assert abs(p.high_min - (10.0 + 1.2816 * 4)) < 0.6
+
+
+def test_it_varies_the_length_of_breaks_still_to_come() -> None:
+    fixed_length = PauseModel(hazard_per_min=(0.0,) * 10 + (0.5,) * 14, pause_min=30.0)
+    varied_length = PauseModel(hazard_per_min=(0.0,) * 10 + (0.5,) * 14, pause_min=30.0, pause_sd_min=5.0)
+    snapshot = QueueSnapshot(now=9 * 60.0 + 50, tickets=tickets(6), counters=[counter("1")])
+
+    fixed = predict_waits(snapshot, FIXED, np.random.default_rng(11), samples=1000, pauses=fixed_length)[-1]
+    varied = predict_waits(snapshot, FIXED, np.random.default_rng(11), samples=1000, pauses=varied_length)[-1]
+
+    assert fixed.high_min - fixed.low_min < 1e-6
+    assert varied.high_min - varied.low_min > 8.0
+    assert abs(varied.estimate_min - fixed.estimate_min) < 1.0
+
+
+def test_it_lets_the_clerks_speed_shape_the_service_in_progress() -> None:
+    busy = counter("1", serving=ServiceInProgress(PASS, started_at=96.0))
+    snapshot = QueueSnapshot(now=100.0, tickets=tickets(1), counters=[busy])
+
+    steady = predict_waits(snapshot, FIXED, np.random.default_rng(12), samples=1000)[0]
+    varied = predict_waits(snapshot, FIXED, np.random.default_rng(12), samples=1000, counter_speed_sd=0.2)[0]
+
+    assert steady.high_min - steady.low_min < 1e-6
+    assert varied.low_min < 6.0 - 1.0 and varied.high_min > 6.0 + 1.0

@@ -56,6 +56,10 @@ DEFAULT_PRIOR_CV = 0.6
 """Coefficient of variation assumed for a service before any history exists (a generic guess)."""
 DEFAULT_PRIOR_WEIGHT = 5.0
 """How many observations the catalogue's typical time is worth when shrinking."""
+DEFAULT_PAUSE_PRIOR_MINUTES = 60.0
+"""How many open counter-minutes per hour of day the prior break hazard is worth (one counter-hour)."""
+DEFAULT_PAUSE_PRIOR_BREAKS = 2.0
+"""How many breaks the prior break length is worth."""
 LOW_QUANTILE = 0.10
 HIGH_QUANTILE = 0.90
 
@@ -67,6 +71,9 @@ class ServiceTimeModel:
     mu: float
     sigma: float
     observations: int = 0
+    mu_sd: float = 0.0
+    """How unsure the fit is about ``mu`` (posterior standard deviation); each sampled future draws
+    its own ``mu`` for the service, shared by all its tickets in that future. 0: ``mu`` is known."""
 
     @property
     def mean_minutes(self) -> float:
@@ -84,7 +91,10 @@ class PauseModel:
     """When counters that have not paused yet today go on their break, learned from past days.
 
     ``hazard_per_min[h]`` is the chance per open minute in hour ``h`` that such a counter starts its
-    break; breaks last ``pause_min``. The default model has no breaks.
+    break; breaks last ``pause_min`` on average, with a spread of ``pause_sd_min`` (clerks come back
+    a few minutes early or late). The spread also applies to a counter on its break now: it is back
+    around its planned resume time, and not before ``now`` if it has not come back yet. The default
+    model has no breaks.
     """
 
     hazard_per_min: tuple[float, ...] = (0.0,) * 24
@@ -174,33 +184,59 @@ def fit_service_time(
     worth ``prior_weight`` observations: the log-mean is a weighted average of the prior's and the
     sample's, the log-variance a pooled average of the prior's and the sample's sum of squares. With
     no data this returns the prior; with many it converges to the maximum-likelihood fit.
+
+    ``mu_sd`` is the posterior spread of the log-mean, ``sigma / sqrt(prior_weight + n)`` (the
+    normal–inverse-gamma posterior): wide for a service seen a few times, negligible after hundreds.
     """
     prior = ServiceTimeModel.from_mean(prior_minutes, prior_cv)
     logs = np.log(np.asarray(durations, dtype=np.float64).clip(min=1e-3))
     n = float(logs.size)
     if n == 0:
-        return prior
+        return ServiceTimeModel(mu=prior.mu, sigma=prior.sigma, mu_sd=prior.sigma / math.sqrt(prior_weight))
     log_mean = float(logs.mean())
     sum_squares = float(((logs - log_mean) ** 2).sum())
     mu = (prior_weight * prior.mu + n * log_mean) / (prior_weight + n)
     sigma2 = (prior_weight * prior.sigma**2 + sum_squares) / (prior_weight + n)
-    return ServiceTimeModel(mu=mu, sigma=math.sqrt(sigma2), observations=int(n))
+    return ServiceTimeModel(
+        mu=mu, sigma=math.sqrt(sigma2), observations=int(n), mu_sd=math.sqrt(sigma2 / (prior_weight + n))
+    )
 
 
 def fit_pause_model(
-    pause_starts: Sequence[float], pause_lengths: Sequence[float], exposure_by_hour: Sequence[float]
+    pause_starts: Sequence[float],
+    pause_lengths: Sequence[float],
+    exposure_by_hour: Sequence[float],
+    *,
+    prior: PauseModel | None = None,
+    prior_minutes: float = DEFAULT_PAUSE_PRIOR_MINUTES,
+    prior_breaks: float = DEFAULT_PAUSE_PRIOR_BREAKS,
 ) -> PauseModel:
     """Estimate break habits: first breaks per hour of day over open minutes before the first break.
 
     ``pause_starts`` are the minutes of day at which counters started their first break of the day,
     ``exposure_by_hour`` the open counter-minutes per hour of day before each counter's first break,
-    ``pause_lengths`` the observed break lengths. Each hour's hazard is events ÷ exposure.
+    ``pause_lengths`` the observed break lengths. Each hour's hazard is events ÷ exposure; the length
+    is the mean and the spread the standard deviation of the observed lengths.
+
+    With a ``prior`` (typically the model fitted on all days, when this one is fitted on one weekday
+    only) the estimates are shrunk towards it: the hazard is Gamma–Poisson, as if the prior's hazard
+    had been seen over ``prior_minutes`` more open minutes in every hour; the length's mean and
+    variance are pooled with the prior's, worth ``prior_breaks`` breaks.
     """
     events = np.bincount(np.asarray(pause_starts, dtype=np.float64).astype(int) // 60, minlength=24)[:24]
     exposure = np.asarray(exposure_by_hour, dtype=np.float64)
-    hazard = np.divide(events, exposure, out=np.zeros(24), where=exposure > 0)
-    pause_min = float(np.mean(pause_lengths)) if len(pause_lengths) else 0.0
-    return PauseModel(hazard_per_min=tuple(float(h) for h in hazard), pause_min=pause_min)
+    lengths = np.asarray(pause_lengths, dtype=np.float64)
+    if prior is None:
+        hazard = np.divide(events, exposure, out=np.zeros(24), where=exposure > 0)
+        pause_min = float(lengths.mean()) if lengths.size else 0.0
+        pause_sd = float(lengths.std(ddof=1)) if lengths.size > 1 else 0.0
+    else:
+        hazard = (events + prior_minutes * np.asarray(prior.hazard_per_min)) / (exposure + prior_minutes)
+        weight = prior_breaks + lengths.size
+        pause_min = (prior_breaks * prior.pause_min + float(lengths.sum())) / weight
+        sum_squares = float(((lengths - pause_min) ** 2).sum())
+        pause_sd = math.sqrt((prior_breaks * prior.pause_sd_min**2 + sum_squares) / weight)
+    return PauseModel(hazard_per_min=tuple(float(h) for h in hazard), pause_min=pause_min, pause_sd_min=pause_sd)
 
 
 def fit_counter_speed_sd(residual_groups: Sequence[Sequence[float]], service_log_variance: float) -> float:
@@ -228,7 +264,6 @@ def predict_waits(
     pauses: PauseModel | None = None,
     counter_speed_sd: float = 0.0,
     default_pause_min: float = 15.0,
-    counter_speeds: Mapping[str, tuple[float, float]] | None = None,
 ) -> list[WaitPrediction]:
     """Predict the remaining wait of every waiting ticket (see the module docstring for the method).
 
@@ -237,37 +272,33 @@ def predict_waits(
     ``pauses`` model, each counter that has not had its break yet takes one in each sampled future,
     at a time drawn from the learned hazard; it starts when the service in front of it ends.
     ``counter_speed_sd`` is the spread (log scale) of how fast one clerk works on one day compared with
-    the service's average; each sampled future draws one speed factor per counter.
+    the service's average; each sampled future draws one speed factor per counter. A service model's
+    ``mu_sd`` makes each future draw its own typical time for that service.
     """
     now = snapshot.now
     counters = list(snapshot.counters)
+    ordered = [t for _, t in sorted(enumerate(snapshot.tickets), key=lambda pair: (-pair[1].priority, pair[0]))]
+    keys = {t.service_key for t in ordered} | {c.serving.service_key for c in counters if c.serving is not None}
+    mu = {key: models[key].mu + models[key].mu_sd * rng.standard_normal(samples) for key in sorted(keys)}
+    # One speed per clerk and future; it applies to the service in progress too.
+    log_speed = (
+        rng.normal(-(counter_speed_sd**2) / 2, counter_speed_sd, (samples, len(counters)))
+        if counter_speed_sd > 0
+        else np.zeros((samples, len(counters)))
+    )
+    pause_sd = 0.0 if pauses is None else pauses.pause_sd_min
     free = np.full((samples, len(counters)), np.inf)
     closes = np.array([np.inf if c.closes_at is None else c.closes_at for c in counters])
     for index, counter in enumerate(counters):
-        free[:, index] = _first_free_time(counter, now, models, rng, samples, default_pause_min)
+        free[:, index] = _first_free_time(
+            counter, now, models, mu, log_speed[:, index], rng, samples, default_pause_min, pause_sd
+        )
 
-    pause_sd = 0.0 if pauses is None else pauses.pause_sd_min
-    for index, counter in enumerate(counters):
-        if pause_sd > 0 and counter.status is CounterStatus.PAUSED and counter.available_from is not None:
-            free[:, index] = _resume_time(counter.available_from, pause_sd, now, rng, samples)
     pause_due = _pause_due_times(counters, now, pauses, rng, samples)
     pause_min = 0.0 if pauses is None else pauses.pause_min
-    pause_length = (
-        np.maximum(pause_min + pause_sd * rng.standard_normal(free.shape), 1.0)
-        if pause_min > 0
-        else np.zeros(free.shape)
-    )
+    pause_length = np.maximum(pause_min + pause_sd * rng.standard_normal(free.shape), 1.0) if pause_min > 0 else 0.0
 
-    ordered = [t for _, t in sorted(enumerate(snapshot.tickets), key=lambda pair: (-pair[1].priority, pair[0]))]
     rows = np.arange(samples)
-    speed = rng.lognormal(-(counter_speed_sd**2) / 2, counter_speed_sd, free.shape) if counter_speed_sd > 0 else None
-    if counter_speeds:
-        if speed is None:
-            speed = np.ones(free.shape)
-        for index, c in enumerate(counters):
-            if c.counter_id in counter_speeds:
-                m, sd = counter_speeds[c.counter_id]
-                speed[:, index] = np.exp(m + sd * rng.standard_normal(samples))
     eligible = {
         key: np.array([key in c.services for c in counters], dtype=bool) for key in {t.service_key for t in ordered}
     }
@@ -283,9 +314,8 @@ def predict_waits(
         chosen = candidates.argmin(axis=1)
         start = candidates[rows, chosen]
         served = np.isfinite(start)
-        duration = rng.lognormal(model.mu, model.sigma, samples)
-        if speed is not None:
-            duration *= speed[rows, chosen]
+        log_mean = mu[ticket.service_key] + log_speed[rows, chosen]
+        duration = np.exp(log_mean + model.sigma * rng.standard_normal(samples))
         free[rows, chosen] = np.where(served, start + duration, free[rows, chosen])
         last_call = closes[handles].max(initial=-np.inf)
         waits[row] = np.where(served, start, last_call) - now
@@ -325,43 +355,46 @@ def _pause_due_times(
     return due
 
 
-def _resume_time(planned: float, sd: float, now: float, rng: np.random.Generator, samples: int) -> FloatArray:
-    p0 = 0.5 * math.erfc(-((now - planned) / sd) / math.sqrt(2))
-    u = (p0 + (1 - p0) * rng.random(samples)).clip(1e-12, 1 - 1e-12)
-    return np.maximum(planned + sd * _normal_ppf(u), now)
-
-
 def _first_free_time(
     counter: CounterState,
     now: float,
     models: Mapping[str, ServiceTimeModel],
+    mu: Mapping[str, FloatArray],
+    log_speed: FloatArray,
     rng: np.random.Generator,
     samples: int,
     default_pause_min: float,
+    pause_sd: float,
 ) -> FloatArray:
     """When, in each sample, the counter can first take a waiting ticket."""
     if counter.status is CounterStatus.CLOSED:
         start = np.inf if counter.available_from is None else max(counter.available_from, now)
         return np.full(samples, start)
     if counter.status is CounterStatus.PAUSED:
-        resume = now + default_pause_min if counter.available_from is None else max(counter.available_from, now)
-        return np.full(samples, resume)
+        if counter.available_from is None:
+            return np.full(samples, now + default_pause_min)
+        # Back around the planned time, give or take the learned spread, but not before now.
+        return now + _truncated_excess(counter.available_from - now, pause_sd, rng, samples)
     if counter.serving is None:
         return np.full(samples, now)
-    model = models[counter.serving.service_key]
+    sigma = models[counter.serving.service_key].sigma
+    log_mean = mu[counter.serving.service_key] + log_speed
     elapsed = max(now - counter.serving.started_at, 0.0)
-    return now + _remaining_time(model, elapsed, rng, samples)
-
-
-def _remaining_time(model: ServiceTimeModel, elapsed: float, rng: np.random.Generator, samples: int) -> FloatArray:
-    """Samples of ``T - elapsed`` for ``T`` lognormal conditioned on ``T > elapsed`` (inverse CDF)."""
     if elapsed <= 0:
-        return rng.lognormal(model.mu, model.sigma, samples)
-    z0 = (math.log(elapsed) - model.mu) / model.sigma
-    p0 = 0.5 * math.erfc(-z0 / math.sqrt(2))
+        return now + np.exp(log_mean + sigma * rng.standard_normal(samples))
+    # log T ~ Normal(log_mean, sigma) conditioned on T > elapsed; the remaining time is T - elapsed.
+    excess = _truncated_excess((log_mean - math.log(elapsed)) / sigma, 1.0, rng, samples)
+    return now + elapsed * np.expm1(sigma * excess)
+
+
+def _truncated_excess(mean: float | FloatArray, sd: float, rng: np.random.Generator, samples: int) -> FloatArray:
+    """Samples of ``X`` for ``X ~ Normal(mean, sd)`` conditioned on ``X > 0``, by inverse CDF;
+    ``max(mean, 0)`` exactly if ``sd`` is 0."""
+    if sd <= 0:
+        return np.full(samples, np.maximum(mean, 0.0))
+    p0 = _normal_cdf(-np.asarray(mean, dtype=np.float64) / sd)
     u = (p0 + (1 - p0) * rng.random(samples)).clip(1e-12, 1 - 1e-12)
-    total = np.exp(model.mu + model.sigma * _normal_ppf(u))
-    return np.maximum(total - elapsed, 0.0)
+    return np.maximum(mean + sd * _normal_ppf(u), 0.0)
 
 
 # Acklam's rational approximation of the standard normal quantile (relative error < 1.2e-9).
@@ -378,6 +411,15 @@ _C = (
 _C_LAST = 2.938163982698783e00
 _D = (7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e00, 3.754408661907416e00)
 _P_LOW = 0.02425
+
+
+def _normal_cdf(x: FloatArray) -> FloatArray:
+    """Vectorised standard normal CDF (Abramowitz and Stegun 7.1.26 for erfc, error below 1.5e-7)."""
+    z = np.abs(x) / math.sqrt(2)
+    t = 1.0 / (1.0 + 0.3275911 * z)
+    poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))))
+    upper = 0.5 * poly * np.exp(-z * z)
+    return np.where(x >= 0, 1.0 - upper, upper)
 
 
 def _normal_ppf(p: FloatArray) -> FloatArray:
