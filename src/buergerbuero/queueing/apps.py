@@ -11,3 +11,9 @@ class QueueingConfig(AppConfig):
         from . import receivers
 
         receivers.connect()  # appointments that are checked in draw a ticket
+
+        from buergerbuero.notifications import webpush
+
+        from .views.ticket import forget_push_endpoint
+
+        webpush.on_subscription_gone(forget_push_endpoint)  # a browser unsubscribed: drop its rows
