@@ -10,8 +10,10 @@ channel after commit.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
@@ -19,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from buergerbuero.appointments.models import Appointment, ServiceGroup
 from buergerbuero.catalog.models import Service
+from buergerbuero.core.audit import diff, log_action, snapshot
 from buergerbuero.core.tenancy import scopes_disabled
 from buergerbuero.tenants.models import Office
 
@@ -28,16 +31,37 @@ from ..events import announce
 from ..models import QueueSettings, Ticket, TicketEvent, TicketSequence
 from . import QueueError, acts_on_given_objects
 
+if TYPE_CHECKING:
+    from buergerbuero.accounts.models import User
+
 __all__ = [
+    "SETTINGS_FIELDS",
     "AlertChoice",
     "activate",
     "cancel",
+    "change_settings",
     "draw_ticket",
     "postpone",
+    "resume_tickets",
     "set_alert",
     "settings_of",
+    "stop_tickets",
     "ticket_for_appointment",
 ]
+
+#: The queue settings staff change in the back office (the ticket stop has its own services).
+SETTINGS_FIELDS = (
+    "is_active",
+    "remote_tickets",
+    "last_ticket_minutes",
+    "serve_out_minutes",
+    "appointment_early_minutes",
+    "appointment_late_minutes",
+    "max_recalls",
+    "postpone_minutes",
+    "max_postpones",
+    "spoken_calls",
+)
 
 
 @acts_on_given_objects
@@ -45,6 +69,75 @@ def settings_of(office: Office) -> QueueSettings:
     """The office's queue settings, created with the defaults on first use."""
     found, _created = QueueSettings.objects.get_or_create(office=office)
     return found
+
+
+@acts_on_given_objects
+def stop_tickets(office: Office, *, actor: User | None, reason: str, now: datetime | None = None) -> QueueSettings:
+    """Staff stop issuing tickets for the rest of today (the counters go on serving who is in line)."""
+    now = now or timezone.now()
+    reason = reason.strip()[:200]
+    with transaction.atomic():
+        queue = QueueSettings.objects.select_for_update().get(pk=settings_of(office).pk)
+        before = snapshot(queue, ("stopped_on", "stop_reason"))
+        queue.stopped_on = timezone.localdate(now)
+        queue.stop_reason = reason
+        queue.save(update_fields=["stopped_on", "stop_reason"])
+        log_action(
+            actor=actor,
+            action="queueing.settings.stop_tickets",
+            obj=queue,
+            municipality=office.municipality,
+            changes=diff(before, snapshot(queue, ("stopped_on", "stop_reason"))),
+        )
+        announce(office.pk, "ticket_stop", stopped=True)
+    return queue
+
+
+@acts_on_given_objects
+def resume_tickets(office: Office, *, actor: User | None) -> QueueSettings:
+    """Lift a ticket stop staff set; tickets are issued again (unless the office is full or closed)."""
+    with transaction.atomic():
+        queue = QueueSettings.objects.select_for_update().get(pk=settings_of(office).pk)
+        if queue.stopped_on is None:
+            return queue
+        before = snapshot(queue, ("stopped_on", "stop_reason"))
+        queue.stopped_on = None
+        queue.stop_reason = ""
+        queue.save(update_fields=["stopped_on", "stop_reason"])
+        log_action(
+            actor=actor,
+            action="queueing.settings.resume_tickets",
+            obj=queue,
+            municipality=office.municipality,
+            changes=diff(before, snapshot(queue, ("stopped_on", "stop_reason"))),
+        )
+        announce(office.pk, "ticket_stop", stopped=False)
+    return queue
+
+
+@acts_on_given_objects
+def change_settings(office: Office, *, actor: User | None, data: Mapping[str, object]) -> QueueSettings:
+    """Save the office's queue settings (``SETTINGS_FIELDS`` in ``data``, already validated by a form)."""
+    unknown = set(data) - set(SETTINGS_FIELDS)
+    if unknown:
+        raise ValueError(f"not queue settings: {sorted(unknown)}")
+    with transaction.atomic():
+        queue = QueueSettings.objects.select_for_update().get(pk=settings_of(office).pk)
+        before = snapshot(queue, SETTINGS_FIELDS)
+        for name, value in data.items():
+            setattr(queue, name, value)
+        changes = diff(before, snapshot(queue, SETTINGS_FIELDS))
+        if changes:
+            queue.save(update_fields=list(changes))
+            log_action(
+                actor=actor,
+                action="queueing.settings.change",
+                obj=queue,
+                municipality=office.municipality,
+                changes=changes,
+            )
+            announce(office.pk, "settings_changed")
+    return queue
 
 
 @acts_on_given_objects
