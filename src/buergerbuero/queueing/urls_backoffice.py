@@ -1,7 +1,20 @@
-"""Placeholder: filled in by the engineer who builds these pages."""
+"""Staff pages of the live queue under /backoffice/<municipality>/warteschlange/.
 
-from django.urls import URLPattern
+Included before the accounts' back-office URLs; every view is guarded by ``staff_view`` and walked by
+``tests/accounts/test_isolation.py``.
+"""
+
+from django.urls import path
+
+from .views import backoffice
 
 app_name = "queueing_backoffice"
 
-urlpatterns: list[URLPattern] = []
+_OFFICE = "<slug:municipality_slug>/warteschlange/<slug:office_slug>/"
+
+urlpatterns = [
+    path("<slug:municipality_slug>/warteschlange/", backoffice.index, name="index"),
+    path(_OFFICE, backoffice.overview, name="overview"),
+    path(f"{_OFFICE}einstellungen/", backoffice.queue_settings, name="settings"),
+    path(f"{_OFFICE}schalter/", backoffice.console, name="console"),
+]
