@@ -1,8 +1,8 @@
 """Every back-office page of a municipality is closed to everyone but its own staff and the Kreis admin.
 
-The test walks ``accounts/urls_backoffice.py``, ``catalog/urls_backoffice.py`` and
-``appointments/urls_backoffice.py`` so that pages added later are covered without anyone remembering
-to add them here.
+The test walks ``accounts/urls_backoffice.py``, ``catalog/urls_backoffice.py``,
+``appointments/urls_backoffice.py`` and ``queueing/urls_backoffice.py`` so that pages added later are
+covered without anyone remembering to add them here.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from buergerbuero.appointments.models import Appointment
 from buergerbuero.catalog import urls_backoffice as catalog_urls_backoffice
 from buergerbuero.catalog.models import Service
 from buergerbuero.core.tenancy import scopes_disabled
+from buergerbuero.queueing import urls_backoffice as queueing_urls_backoffice
 from buergerbuero.tenants.models import Municipality, Office
 from tests.appointments.factories import bookable_office
 from tests.catalog.factories import ServiceFactory
@@ -34,6 +35,7 @@ BACKOFFICE_URLCONFS = {
     "backoffice": urls_backoffice.urlpatterns,
     "catalog_backoffice": catalog_urls_backoffice.urlpatterns,
     "appointments_backoffice": appointments_urls_backoffice.urlpatterns,
+    "queueing_backoffice": queueing_urls_backoffice.urlpatterns,
 }
 
 #: The catalogue service the ``sample_service`` fixture creates (the catalogue is the Kreis's, not A's).
@@ -54,6 +56,9 @@ SAMPLE_KWARGS: dict[str, dict[str, object]] = {
     "appointments_backoffice:capacity": _OFFICE,
     "appointments_backoffice:appointment": {**_OFFICE, "code": SAMPLE_APPOINTMENT_CODE},
     "appointments_backoffice:move": {**_OFFICE, "code": SAMPLE_APPOINTMENT_CODE},
+    "queueing_backoffice:overview": _OFFICE,
+    "queueing_backoffice:settings": _OFFICE,
+    "queueing_backoffice:console": _OFFICE,
 }
 
 #: Back-office pages that an anonymous visitor may open: the steps of signing in and out.
