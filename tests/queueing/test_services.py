@@ -157,3 +157,14 @@ def test_it_sends_the_pre_call_alert_once_when_few_are_ahead(office_a, clerk_a, 
         alerted = TicketEvent.objects.filter(ticket=mine, kind="alerted").count()
         mails = OutboxMessage.objects.filter(kind="email", payload__to=["anna@example.org"]).count()
     assert mine.alert_sent_at is not None and alerted == 1 and mails == 1
+
+
+def test_it_calls_nobody_to_a_paused_counter(office_a, clerk_a):
+    lines = queue_office(office_a)
+    tickets.draw_ticket(office_a, lines["a"], source=TicketSource.KIOSK)
+    session = sign_in(clerk_a, office_a, "Platz 1", [lines["a"]])
+    counters.pause(session)
+    with pytest.raises(QueueError):
+        counters.call_next(session)
+    counters.resume(session)
+    assert counters.call_next(session) is not None

@@ -146,6 +146,8 @@ def call_next(session: CounterSession, *, now: datetime | None = None, finish_cu
     skip_locked = connection.features.has_select_for_update_skip_locked
     with transaction.atomic(), scopes_disabled():
         live = _live_session(session)
+        if live.paused_since is not None:
+            raise QueueError(_("This counter is paused. Continue first."))
         current = current_ticket(live)
         if current is not None:
             if not finish_current:
