@@ -8,4 +8,5 @@ pytest_plugins = [
     "tests.harness.staff",
     "tests.harness.oidc",
     "tests.harness.push_service",
+    "tests.harness.asgi",
 ]

@@ -1,24 +1,18 @@
 """The call display and the ticket machine in a real Chromium, served by a real ASGI server.
 
-Django's ``live_server`` is a WSGI server: it cannot stream the SSE response of
-``queueing:office-stream`` (an async generator would be read to its end, which never comes). So
-these tests run uvicorn in a thread of the test process, on the test database, with the project's
-ASGI application (static files through WhiteNoise). The clock is set to Tuesday 17 November 2026,
-09:30 and ticks on, so the office is open while the test runs.
+The pages are served by the harness's ``asgi_server`` (uvicorn in a thread of the test process, on
+the test database; static files through WhiteNoise), because the live stream needs ASGI. The clock
+is set to Tuesday 17 November 2026, 09:30 and ticks on, so the office is open while the test runs.
 """
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import time_machine
-import uvicorn
-from django.core.asgi import get_asgi_application
-from django.db import connections
 from playwright.sync_api import Browser, BrowserContext, Page
 
 from buergerbuero.core.tenancy import scopes_disabled
@@ -29,7 +23,6 @@ from buergerbuero.queueing.services import counters, tickets
 from tests.harness.axe import assert_no_axe_violations
 from tests.harness.browser import DESKTOP, new_context
 from tests.harness.clock import FIXED_NOW
-from tests.harness.ports import free_port
 from tests.queueing.factories import queue_office, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -42,52 +35,6 @@ KIOSK = "/warteschlange/kaarst/rathaus/kiosk/"
 def office_hours() -> Iterator[None]:
     with time_machine.travel(FIXED_NOW, tick=True):
         yield
-
-
-@pytest.fixture
-def asgi_server(transactional_db: None) -> Iterator[str]:
-    """uvicorn on a free loopback port, in a thread of this process (so it sees the test database)."""
-    config = uvicorn.Config(
-        get_asgi_application(),
-        host="127.0.0.1",
-        port=free_port(),
-        lifespan="off",
-        loop="asyncio",
-        http="h11",
-        log_level="warning",
-        timeout_graceful_shutdown=2,
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="asgi-live-server", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{config.port}"
-    server.should_exit = True
-    thread.join(15)
-    assert not thread.is_alive(), "uvicorn did not stop"
-    release_server_connections()
-
-
-def release_server_connections() -> None:
-    """The server's threads (the live hub builds its state in executor threads, the event bus listens
-    on a connection of its own) leave PostgreSQL sessions behind that would keep the test database
-    from being flushed and dropped: close the pool and end the sessions of this test database."""
-    connections.close_all()
-    connection = connections["default"]
-    if connection.vendor != "postgresql":
-        return
-    close_pool = getattr(connection, "close_pool", None)
-    if close_pool is not None:
-        close_pool()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        )
-    connections.close_all()
 
 
 @pytest.fixture

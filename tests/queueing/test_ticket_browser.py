@@ -9,16 +9,11 @@ test process, on the test database), not by pytest-django's WSGI ``live_server``
 from __future__ import annotations
 
 import re
-import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import time_machine
-import uvicorn
-from django.core.asgi import get_asgi_application
-from django.db import connections
 from playwright.sync_api import Browser, ViewportSize, expect
 
 from buergerbuero.queueing.constants import TicketSource
@@ -27,51 +22,14 @@ from buergerbuero.tenants.models import Office
 from tests.harness.axe import assert_no_axe_violations
 from tests.harness.browser import new_context
 from tests.harness.clock import FIXED_NOW
-from tests.harness.ports import free_port
 from tests.queueing.factories import queue_office, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def asgi_url(transactional_db: None) -> Iterator[str]:
-    """The project's ASGI application under uvicorn on a free loopback port."""
-    port = free_port()
-    config = uvicorn.Config(
-        get_asgi_application(),
-        host="127.0.0.1",
-        port=port,
-        lifespan="off",
-        log_level="warning",
-        timeout_graceful_shutdown=2,
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="asgi-server", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        connections.close_all()
-        _end_server_sessions()
-
-
-def _end_server_sessions() -> None:
-    """The server's worker threads (state rebuilds) keep their own database connections; on PostgreSQL
-    they would keep the test database from being dropped at the end of the run."""
-    connection = connections["default"]
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            )
-        connection.close()
+def asgi_url(asgi_server: str) -> str:
+    return asgi_server
 
 
 @pytest.fixture
