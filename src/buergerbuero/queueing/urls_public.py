@@ -1,5 +1,10 @@
-"""Placeholder: filled in by the engineer who builds these pages."""
+"""Public pages of the live queue; ``queueing/urls.py`` includes them under ``/warteschlange/`` (app ``queueing``)."""
 
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from .views import public
+
+urlpatterns = [
+    path("", public.occupancy, name="occupancy"),
+    path("<slug:municipality>/<slug:office>/", public.office, name="office"),
+]
