@@ -17,3 +17,4 @@ api = NinjaAPI(
 api.add_router("/", tenants_router)
 api.add_router("/", catalog_router)
 api.add_router("/appointments/", appointments_router)
+api.add_router("/queue/", "buergerbuero.queueing.api.router")
