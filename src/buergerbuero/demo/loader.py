@@ -14,6 +14,7 @@ from buergerbuero.accounts.models import StaffRole, User
 from buergerbuero.catalog.geo import load_postcodes
 from buergerbuero.core.tenancy import scopes_disabled
 from buergerbuero.demo.appointments import load_demo_appointments, load_demo_bookings
+from buergerbuero.demo.queue import load_demo_queue
 from buergerbuero.tenants.constants import MunicipalityKind
 from buergerbuero.tenants.gazetteer import kreis_entry, municipalities_of_kreis
 from buergerbuero.tenants.models import Counter, District, Municipality, Office, OpeningHours
@@ -37,6 +38,7 @@ def load_demo(*, progress: Progress = lambda message: None) -> District:
         load_demo_catalog(progress=progress)
         load_demo_appointments(progress=progress)
         load_demo_bookings(progress=progress)
+        load_demo_queue(progress=progress)
     return district
 
 
