@@ -1,22 +1,17 @@
 """The occupancy page and an office's live page in Chromium: axe finds nothing, the CSP holds, and the
 office page follows the SSE stream (a ticket drawn and one called show up without a reload).
 
-Django's ``live_server`` (WSGI) cannot stream SSE, so uvicorn serves the project's ASGI application
-from a thread of the test process (same approach as test_display_browser.py). The clock is set to
+Django's ``live_server`` (WSGI) cannot stream SSE, so the harness's ``asgi_server`` (uvicorn in a
+thread of the test process) serves the pages. The clock is set to
 Tuesday 17 November 2026, 09:30 and ticks on, so the office is open.
 """
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 
 import pytest
 import time_machine
-import uvicorn
-from django.core.asgi import get_asgi_application
-from django.db import connections
 from playwright.sync_api import Browser, Page, expect
 
 from buergerbuero.core.tenancy import scopes_disabled
@@ -28,7 +23,6 @@ from tests.catalog.factories import ServiceFactory
 from tests.harness.axe import assert_no_axe_violations
 from tests.harness.browser import PHONE, new_context
 from tests.harness.clock import FIXED_NOW
-from tests.harness.ports import free_port
 from tests.queueing.factories import queue_office, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -38,43 +32,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def office_hours() -> Iterator[None]:
     with time_machine.travel(FIXED_NOW, tick=True):
         yield
-
-
-@pytest.fixture
-def asgi_server(transactional_db: None) -> Iterator[str]:
-    config = uvicorn.Config(
-        get_asgi_application(),
-        host="127.0.0.1",
-        port=free_port(),
-        lifespan="off",
-        loop="asyncio",
-        http="h11",
-        log_level="warning",
-        timeout_graceful_shutdown=2,
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="asgi-occupancy-server", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{config.port}"
-    server.should_exit = True
-    thread.join(15)
-    assert not thread.is_alive(), "uvicorn did not stop"
-    connections.close_all()
-    connection = connections["default"]
-    if connection.vendor == "postgresql":  # end the sessions the server's threads left behind
-        close_pool = getattr(connection, "close_pool", None)
-        if close_pool is not None:
-            close_pool()
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            )
-        connections.close_all()
 
 
 def _page(browser: Browser, server: str, *, bypass_csp: bool = False) -> Page:
