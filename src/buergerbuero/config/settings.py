@@ -155,6 +155,8 @@ TASKS = {
         "BACKEND": envstr("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
     }
 }
+# The event bus (core/events.py): auto = PostgreSQL LISTEN/NOTIFY on PostgreSQL, else in-process (memory).
+EVENT_BUS = envstr("EVENT_BUS", "auto")
 # Seconds the catalogue feed importer waits for another installation's feed (connect and each read).
 CATALOG_FEED_TIMEOUT_SECONDS = envint("CATALOG_FEED_TIMEOUT_SECONDS", 20)
 
