@@ -23,6 +23,7 @@ from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connections
 
 from buergerbuero.core import events
 
@@ -42,6 +43,19 @@ def default_state(office_id: int) -> dict[str, Any]:
     return office_live_state(office_id)
 
 
+def _releasing(build: StateBuilder) -> StateBuilder:
+    """``build`` that gives its thread's database connection back afterwards: rebuilds run in a shared
+    thread pool that no request ends, so a kept connection would stay checked out for good."""
+
+    def run(office_id: int) -> dict[str, Any]:
+        try:
+            return build(office_id)
+        finally:
+            connections.close_all()
+
+    return run
+
+
 def sse_message(state: dict[str, Any]) -> bytes:
     """``id: <version>``, ``event: state`` and the state as one line of JSON."""
     data = json.dumps(state, cls=DjangoJSONEncoder, separators=(",", ":"), ensure_ascii=False)
@@ -53,7 +67,7 @@ class OfficeHub:
 
     def __init__(self, office_id: int, build: StateBuilder) -> None:
         self.office_id = office_id
-        self._build = sync_to_async(build, thread_sensitive=False)
+        self._build = sync_to_async(_releasing(build), thread_sensitive=False)
         self.loop = asyncio.get_running_loop()
         self.watchers = 0
         self.latest: bytes = b""
