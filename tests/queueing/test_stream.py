@@ -254,7 +254,7 @@ def test_it_sends_a_heartbeat_when_nothing_happens(office_a: Office, monkeypatch
         await browser.open()
         await browser.read()
         await browser.read()
-        assert await browser.read(timeout=2) == b": heartbeat\n\n"
+        assert await browser.read(timeout=2) == b"event: heartbeat\ndata: \n\n"
         await browser.disconnect()
 
     run(scenario)

@@ -2,10 +2,10 @@
 
 ``GET /warteschlange/<municipality>/<office>/live/`` answers ``text/event-stream``: first
 ``retry: 3000`` (browsers reconnect after 3 s), then the office's current state at once, then every
-new state (``id: <version>``, ``event: state``, ``data: <json>``), and a comment line every
-``HEARTBEAT_SECONDS`` so proxies keep the connection open and dead clients are noticed. All streams of
-one office in one process share one hub (``queueing.live``); a disconnect cancels the generator and
-leaves the hub.
+new state (``id: <version>``, ``event: state``, ``data: <json>``), and a ``heartbeat`` event every
+``HEARTBEAT_SECONDS`` so proxies keep the connection open, dead clients are noticed and the call
+display can tell a quiet office from a dead connection. All streams of one office in one process
+share one hub (``queueing.live``); a disconnect cancels the generator and leaves the hub.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ logger = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 15.0
 RETRY = b"retry: 3000\n\n"
-HEARTBEAT = b": heartbeat\n\n"
+HEARTBEAT = b"event: heartbeat\ndata: \n\n"
 
 
 def _office_id(municipality: str, office: str) -> int | None:
