@@ -14,6 +14,6 @@ class QueueingConfig(AppConfig):
 
         from buergerbuero.notifications import webpush
 
-        from .views.ticket import forget_push_endpoint
+        from .services.push import forget_endpoint
 
-        webpush.on_subscription_gone(forget_push_endpoint)  # a browser unsubscribed: drop its rows
+        webpush.on_subscription_gone(forget_endpoint)  # a browser unsubscribed: drop its rows

@@ -4,11 +4,11 @@ The fixed paths come first, so no office slug can shadow them."""
 
 from django.urls import path
 
-from .views import ticket
+from .views import pwa, ticket
 
 urlpatterns = [
-    path("manifest.webmanifest", ticket.manifest, name="manifest"),
-    path("sw.js", ticket.service_worker, name="service-worker"),
+    path("manifest.webmanifest", pwa.manifest, name="manifest"),
+    path("sw.js", pwa.service_worker, name="service-worker"),
     path("ticket/<uuid:public_id>/", ticket.ticket_page, name="ticket"),
     path("ticket/<uuid:public_id>/status.json", ticket.ticket_status_json, name="ticket-status"),
     path("ticket/<uuid:public_id>/verschieben/", ticket.postpone, name="ticket-postpone"),

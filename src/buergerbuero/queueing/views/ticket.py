@@ -4,26 +4,22 @@ QR code, and the ticket page (an installable web app) with its live position, al
 The ticket's ``public_id`` in the page address is the citizen's capability for it. The browser also
 keeps a signed cookie listing the tickets it drew (``COOKIE``), so the check-in link — the same QR
 code for everyone in the office — knows which virtual ticket to activate. Actions are POSTs (phones
-prefetch links); the rules stay in ``services.tickets``.
+prefetch links); the rules stay in ``services.tickets`` and ``services.push``. The web app's manifest
+and service worker are in ``views/pwa.py``.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from contextlib import suppress
 from datetime import timedelta
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -38,11 +34,15 @@ from buergerbuero.tenants.models import Office
 from .. import links, selectors
 from ..constants import FINAL_STATES, QueueStatus, RemoteTickets, TicketSource, TicketState
 from ..forms import AlertForm, DrawForm
-from ..models import PushSubscription, Ticket
-from ..services import QueueError
+from ..models import Ticket
+from ..services import QueueError, push
 from ..services import tickets as ticket_services
+from ..services.push import forget_endpoint as forget_push_endpoint
+from .pwa import scope
 
-__all__ = ["forget_push_endpoint", "remember_push_subscription", "ticket_status"]
+# ``forget_push_endpoint`` stays importable here for tests/queueing/test_ticket_page.py, which imports it
+# from this module; the rule itself is ``services.push.forget_endpoint``.
+__all__ = ["COOKIE", "cookie_tickets", "forget_push_endpoint", "ticket_status"]
 
 COOKIE = "bb_queue_tickets"
 COOKIE_SALT = "buergerbuero.queueing.tickets"
@@ -51,8 +51,6 @@ COOKIE_KEEP = 6
 #: The remote draw shares the reservation's limit (requests per window) but counts apart from it.
 RATE_SCOPE = "reserve"
 RATE_KEY_PREFIX = "queue-ticket:"
-THEME_COLOUR = "#004b87"
-SW_SOURCE = Path(__file__).resolve().parents[1] / "static" / "queueing" / "sw.js"
 
 
 # -- the browser's tickets (signed cookie) -------------------------------------------------------
@@ -77,7 +75,7 @@ def _remember(request: HttpRequest, response: HttpResponse, ticket: Ticket) -> N
         ",".join(ids[-COOKIE_KEEP:]),
         salt=COOKIE_SALT,
         max_age=COOKIE_MAX_AGE,
-        path=reverse("queueing:manifest").rsplit("/", 1)[0] + "/",
+        path=scope(),
         secure=request.is_secure(),
         httponly=True,
         samesite="Lax",
@@ -310,7 +308,7 @@ def _render_ticket(request: HttpRequest, ticket: Ticket, alert_form: AlertForm) 
             ),
             "push": reverse("queueing:ticket-push", kwargs={"public_id": ticket.public_id}),
             "worker": reverse("queueing:service-worker"),
-            "scope": reverse("queueing:manifest").rsplit("/", 1)[0] + "/",
+            "scope": scope(),
             "draw": reverse("queueing:draw", kwargs={"municipality": office.municipality.slug, "office": office.slug}),
         },
         "manifest_url": f"{reverse('queueing:manifest')}?ticket={ticket.public_id}",
@@ -407,81 +405,15 @@ def push_subscription(request: HttpRequest, public_id: UUID) -> JsonResponse:
     ticket = _ticket(public_id)
     if not webpush.webpush_enabled():
         return JsonResponse({"error": _("Notifications are not available on this server.")}, status=503)
-    if ticket.state in FINAL_STATES:
-        return JsonResponse({"error": _("This ticket is no longer waiting.")}, status=409)
     try:
-        data = json.loads(request.body or b"")
-        remember_push_subscription(ticket, data)
-    except ValueError:
+        push.subscribe(ticket, json.loads(request.body or b""))
+    except ValueError:  # not JSON
         return JsonResponse({"error": _("The browser sent an invalid push subscription.")}, status=400)
     except ValidationError as error:
         return JsonResponse({"error": " ".join(error.messages)}, status=400)
+    except QueueError as error:
+        return JsonResponse({"error": error.message}, status=409)
     return JsonResponse({"ok": True}, status=201)
-
-
-def remember_push_subscription(ticket: Ticket, data: Any) -> PushSubscription:
-    """Validate a browser's subscription (``webpush.validate_subscription``) and keep it for the ticket."""
-    clean = webpush.validate_subscription(data)
-    keys = clean["keys"]
-    with scopes_disabled(), transaction.atomic():
-        try:
-            subscription, _created = PushSubscription.objects.update_or_create(
-                ticket=ticket, endpoint=clean["endpoint"], defaults={"p256dh": keys["p256dh"], "auth": keys["auth"]}
-            )
-        except IntegrityError:  # the same browser posted twice at once
-            subscription = PushSubscription.objects.get(ticket=ticket, endpoint=clean["endpoint"])
-    return subscription
-
-
-def forget_push_endpoint(endpoint: str) -> None:
-    """Registered with ``webpush.on_subscription_gone``: the push service says the browser unsubscribed."""
-    with scopes_disabled():
-        PushSubscription.objects.filter(endpoint=endpoint).delete()
-
-
-# -- the web app ---------------------------------------------------------------------------------
-
-
-@require_safe
-def manifest(request: HttpRequest) -> JsonResponse:
-    scope = reverse("queueing:manifest").rsplit("/", 1)[0] + "/"
-    start_url = scope
-    raw = request.GET.get("ticket", "")
-    with suppress(ValueError):
-        start_url = reverse("queueing:ticket", kwargs={"public_id": UUID(raw)})
-    data = {
-        "id": scope,
-        "name": _("My ticket – live queue"),
-        "short_name": _("My ticket"),
-        "description": _("Your place in the queue of the citizen office, live, with an alert before your turn."),
-        "lang": translation.get_language() or "de",
-        "start_url": start_url,
-        "scope": scope,
-        "display": "standalone",
-        "theme_color": THEME_COLOUR,
-        "background_color": "#ffffff",
-        "icons": [
-            {"src": static("queueing/icons/icon-192.png"), "sizes": "192x192", "type": "image/png"},
-            {"src": static("queueing/icons/icon-512.png"), "sizes": "512x512", "type": "image/png"},
-            {"src": static("queueing/icons/icon.svg"), "sizes": "any", "type": "image/svg+xml"},
-        ],
-    }
-    response = JsonResponse(data, content_type="application/manifest+json", json_dumps_params={"ensure_ascii": False})
-    response["Cache-Control"] = "no-cache"
-    return response
-
-
-@lru_cache(maxsize=1)
-def _worker_source() -> str:
-    return SW_SOURCE.read_text(encoding="utf-8")
-
-
-@require_safe
-def service_worker(request: HttpRequest) -> HttpResponse:
-    response = HttpResponse(_worker_source(), content_type="text/javascript; charset=utf-8")
-    response["Service-Worker-Allowed"] = reverse("queueing:manifest").rsplit("/", 1)[0] + "/"
-    response["Cache-Control"] = "no-cache"
-    return response
 
 
 def _no_store(response: HttpResponse) -> HttpResponse:
