@@ -6,7 +6,7 @@ Included before the accounts' back-office URLs; every view is guarded by ``staff
 
 from django.urls import path
 
-from .views import backoffice
+from .views import backoffice, console
 
 app_name = "queueing_backoffice"
 
@@ -16,5 +16,5 @@ urlpatterns = [
     path("<slug:municipality_slug>/warteschlange/", backoffice.index, name="index"),
     path(_OFFICE, backoffice.overview, name="overview"),
     path(f"{_OFFICE}einstellungen/", backoffice.queue_settings, name="settings"),
-    path(f"{_OFFICE}schalter/", backoffice.console, name="console"),
+    path(f"{_OFFICE}schalter/", console.console, name="console"),
 ]

@@ -7,6 +7,12 @@ two different tickets without waiting for each other; on SQLite writers are seri
 is never called twice and never lost: if the conditional update finds the ticket gone, the next one is
 tried.
 
+**A stale page changes nothing.** Every counter action takes ``expected_ticket_id``: the ticket the
+clerk's page showed at the counter (``None``: none). It is compared with the counter's current ticket
+after the counter session's row is locked, and the action is refused when they differ, so "call next"
+pressed twice (a double click, a second tab) never finishes or skips a citizen the clerk has not seen.
+Leaving it out acts on whatever ticket is at the counter (tasks, tests).
+
 Call order: tickets whose priority applies now first (appointments in their window, then accessibility
 needs), then by time in line; tickets moved back are skipped until their time; a ticket transferred to a
 counter waits only for that counter.
@@ -16,6 +22,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from enum import Enum
+from typing import Final
 
 from django.db import connection, transaction
 from django.db.models import Case, F, IntegerField, Q, QuerySet, When
@@ -54,6 +62,16 @@ __all__ = [
 _CLAIM_ATTEMPTS = 50
 
 
+class _Unchecked(Enum):
+    ANY = "any"
+
+
+#: The default of ``expected_ticket_id``: act on whatever ticket is at the counter.
+_ANY_TICKET: Final = _Unchecked.ANY
+#: The ticket id the clerk's page showed at the counter, ``None`` for none.
+ExpectedTicket = int | None | _Unchecked
+
+
 def open_session(
     counter: Counter, user: User, groups: Iterable[ServiceGroup], *, now: datetime | None = None
 ) -> CounterSession:
@@ -77,12 +95,15 @@ def open_session(
     return session
 
 
-def close_session(session: CounterSession, *, now: datetime | None = None) -> None:
+def close_session(
+    session: CounterSession, *, now: datetime | None = None, expected_ticket_id: ExpectedTicket = _ANY_TICKET
+) -> None:
     """Sign out. A ticket still at the counter goes back to the front of its line."""
     now = now or timezone.now()
     with transaction.atomic(), scopes_disabled():
         locked = CounterSession.objects.select_for_update().get(pk=session.pk)
         if locked.ended_at is None:
+            _check_expected(locked, expected_ticket_id)
             _end(locked, now)
             announce(locked.counter.office_id, "counter_closed", counter=locked.counter.name)
 
@@ -137,7 +158,13 @@ def current_ticket(session: CounterSession) -> Ticket | None:
         )
 
 
-def call_next(session: CounterSession, *, now: datetime | None = None, finish_current: bool = True) -> Ticket | None:
+def call_next(
+    session: CounterSession,
+    *,
+    now: datetime | None = None,
+    finish_current: bool = True,
+    expected_ticket_id: ExpectedTicket = _ANY_TICKET,
+) -> Ticket | None:
     """Call the next ticket to this counter; ``None`` when nobody waits for it.
 
     With ``finish_current`` the ticket still at the counter is finished first, in the same transaction.
@@ -145,7 +172,7 @@ def call_next(session: CounterSession, *, now: datetime | None = None, finish_cu
     now = now or timezone.now()
     skip_locked = connection.features.has_select_for_update_skip_locked
     with transaction.atomic(), scopes_disabled():
-        live = _live_session(session)
+        live = _live_session(session, expected_ticket_id)
         if live.paused_since is not None:
             raise QueueError(_("This counter is paused. Continue first."))
         current = current_ticket(live)
@@ -178,11 +205,13 @@ def call_next(session: CounterSession, *, now: datetime | None = None, finish_cu
     return ticket
 
 
-def recall(session: CounterSession, *, now: datetime | None = None) -> Ticket:
+def recall(
+    session: CounterSession, *, now: datetime | None = None, expected_ticket_id: ExpectedTicket = _ANY_TICKET
+) -> Ticket:
     """Call the current ticket again (up to the office's limit)."""
     now = now or timezone.now()
     with transaction.atomic(), scopes_disabled():
-        live = _live_session(session)
+        live = _live_session(session, expected_ticket_id)
         ticket = _require_current(live, states=(TicketState.CALLED,))
         if ticket.recalls >= settings_of(ticket.office).max_recalls:
             raise QueueError(_("This number has been called as often as allowed. Mark it as not present."))
@@ -193,11 +222,13 @@ def recall(session: CounterSession, *, now: datetime | None = None) -> Ticket:
     return ticket
 
 
-def start(session: CounterSession, *, now: datetime | None = None) -> Ticket:
+def start(
+    session: CounterSession, *, now: datetime | None = None, expected_ticket_id: ExpectedTicket = _ANY_TICKET
+) -> Ticket:
     """The citizen has arrived at the counter: the service starts."""
     now = now or timezone.now()
     with transaction.atomic(), scopes_disabled():
-        live = _live_session(session)
+        live = _live_session(session, expected_ticket_id)
         ticket = _require_current(live, states=(TicketState.CALLED,))
         Ticket.objects.filter(pk=ticket.pk).update(state=TicketState.SERVING, started_at=now)
         _record(ticket, TicketEventKind.STARTED, now, live)
@@ -206,21 +237,25 @@ def start(session: CounterSession, *, now: datetime | None = None) -> Ticket:
     return ticket
 
 
-def finish(session: CounterSession, *, now: datetime | None = None) -> Ticket:
+def finish(
+    session: CounterSession, *, now: datetime | None = None, expected_ticket_id: ExpectedTicket = _ANY_TICKET
+) -> Ticket:
     now = now or timezone.now()
     with transaction.atomic(), scopes_disabled():
-        live = _live_session(session)
+        live = _live_session(session, expected_ticket_id)
         ticket = _require_current(live, states=AT_COUNTER_STATES)
         _finish(ticket, live, now)
         ticket.refresh_from_db()
     return ticket
 
 
-def no_show(session: CounterSession, *, now: datetime | None = None) -> Ticket:
+def no_show(
+    session: CounterSession, *, now: datetime | None = None, expected_ticket_id: ExpectedTicket = _ANY_TICKET
+) -> Ticket:
     """Nobody came after the calls: the ticket ends."""
     now = now or timezone.now()
     with transaction.atomic(), scopes_disabled():
-        live = _live_session(session)
+        live = _live_session(session, expected_ticket_id)
         ticket = _require_current(live, states=(TicketState.CALLED,))
         Ticket.objects.filter(pk=ticket.pk).update(state=TicketState.NO_SHOW, ended_at=now)
         _record(ticket, TicketEventKind.NO_SHOW, now, live)
@@ -229,11 +264,13 @@ def no_show(session: CounterSession, *, now: datetime | None = None) -> Ticket:
     return ticket
 
 
-def park(session: CounterSession, *, now: datetime | None = None) -> Ticket:
+def park(
+    session: CounterSession, *, now: datetime | None = None, expected_ticket_id: ExpectedTicket = _ANY_TICKET
+) -> Ticket:
     """Set the current ticket aside (a document is fetched, a fee paid); the counter is free for the next."""
     now = now or timezone.now()
     with transaction.atomic(), scopes_disabled():
-        live = _live_session(session)
+        live = _live_session(session, expected_ticket_id)
         ticket = _require_current(live, states=AT_COUNTER_STATES)
         Ticket.objects.filter(pk=ticket.pk).update(state=TicketState.PARKED)
         _record(ticket, TicketEventKind.PARKED, now, live)
@@ -242,11 +279,17 @@ def park(session: CounterSession, *, now: datetime | None = None) -> Ticket:
     return ticket
 
 
-def resume_parked(session: CounterSession, ticket: Ticket, *, now: datetime | None = None) -> Ticket:
+def resume_parked(
+    session: CounterSession,
+    ticket: Ticket,
+    *,
+    now: datetime | None = None,
+    expected_ticket_id: ExpectedTicket = _ANY_TICKET,
+) -> Ticket:
     """Call a parked ticket back to this counter."""
     now = now or timezone.now()
     with transaction.atomic(), scopes_disabled():
-        live = _live_session(session)
+        live = _live_session(session, expected_ticket_id)
         if current_ticket(live) is not None:
             raise QueueError(_("Finish the current ticket first."))
         claimed = Ticket.objects.filter(
@@ -266,6 +309,7 @@ def transfer(
     group: ServiceGroup | None = None,
     counter: Counter | None = None,
     now: datetime | None = None,
+    expected_ticket_id: ExpectedTicket = _ANY_TICKET,
 ) -> Ticket:
     """Send the current ticket to another line or counter. It keeps its number and its place in line
     (its original time), so it is called soon; the service so far is recorded."""
@@ -273,7 +317,7 @@ def transfer(
     if group is None and counter is None:
         raise QueueError(_("Choose a line or a counter."))
     with transaction.atomic(), scopes_disabled():
-        live = _live_session(session)
+        live = _live_session(session, expected_ticket_id)
         ticket = _require_current(live, states=AT_COUNTER_STATES)
         target_group = group or ticket.group
         if target_group.office_id != ticket.office_id or (
@@ -319,11 +363,27 @@ def _end(session: CounterSession, now: datetime) -> None:
     CounterSession.objects.filter(pk=session.pk).update(ended_at=now, paused_since=None)
 
 
-def _live_session(session: CounterSession) -> CounterSession:
+def _live_session(session: CounterSession, expected_ticket_id: ExpectedTicket = _ANY_TICKET) -> CounterSession:
     live = CounterSession.objects.select_related("counter").get(pk=session.pk)
     if live.ended_at is not None:
         raise QueueError(_("You are no longer signed in at this counter."))
+    _check_expected(live, expected_ticket_id)
     return live
+
+
+def _check_expected(session: CounterSession, expected_ticket_id: ExpectedTicket) -> None:
+    """Refuse when the counter's ticket is not the one the clerk's page showed (call with the lock held)."""
+    if expected_ticket_id is _ANY_TICKET:
+        return
+    current = current_ticket(session)
+    if (current.pk if current is not None else None) == expected_ticket_id:
+        return
+    if current is None:
+        raise QueueError(_("Nothing was done: the ticket at your counter changed meanwhile. There is no ticket now."))
+    raise QueueError(
+        _("Nothing was done: the ticket at your counter changed meanwhile. It is now %(code)s.")
+        % {"code": current.code}
+    )
 
 
 def _require_current(session: CounterSession, *, states: Iterable[str]) -> Ticket:

@@ -3,14 +3,11 @@
 * the office overview (clerks and up): the lines with their waits, the counters, parked tickets and
   today's tickets with their times; staff draw a ticket for someone at the desk; the kiosk and call
   display links;
-* the queue settings and the ticket stop (team leads and municipality admins);
-* the counter console: sign in to a counter, then call, recall, start, finish, no-show, park,
-  transfer, resume parked tickets, pause and sign out.
+* the queue settings and the ticket stop (team leads and municipality admins).
 
+The counter console is in ``views/console.py``; it shares the public helpers at the top of this module.
 Every view is guarded by ``staff_view``; staff of another municipality get a 404. Writes go through
-``services.counters`` and ``services.tickets``; a ``QueueError`` becomes a message. Every counter
-action posts the ticket the page showed; when the counter's ticket changed in between (a second
-press, a second tab) the action is refused, so "call next" pressed twice never skips a citizen.
+``services.tickets``; a ``QueueError`` becomes a message.
 """
 
 from __future__ import annotations
@@ -21,7 +18,6 @@ from urllib.parse import urlencode
 
 import segno
 from django.contrib import messages
-from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -36,31 +32,22 @@ from buergerbuero.accounts.permissions import StaffRequest, roles_allow, staff_v
 from buergerbuero.accounts.selectors import staff_roles_in
 from buergerbuero.appointments.models import ServiceGroup
 from buergerbuero.core.links import absolute_url
-from buergerbuero.tenants.models import Counter, Municipality, Office
+from buergerbuero.tenants.models import Municipality, Office
 
 from .. import links, selectors
-from ..constants import AT_COUNTER_STATES, TicketSource, TicketState
-from ..forms_backoffice import (
-    ActionForm,
-    DrawTicketForm,
-    ParkedChoiceForm,
-    QueueSettingsForm,
-    SignInForm,
-    TicketStopForm,
-    TransferForm,
-)
-from ..models import CounterSession, Ticket
-from ..services import QueueError, counters, tickets
+from ..constants import TicketSource
+from ..forms_backoffice import DrawTicketForm, QueueSettingsForm, TicketStopForm
+from ..models import Ticket
+from ..services import QueueError, tickets
 
 #: Who works at the queue (a Kreis admin always may).
 STAFF_ROLES = (Role.CLERK, Role.TEAM_LEAD, Role.MUNICIPALITY_ADMIN)
 #: Who stops tickets and changes the queue settings.
 MANAGE_ROLES = (Role.TEAM_LEAD, Role.MUNICIPALITY_ADMIN)
-#: Counter actions that do not act on the current ticket.
-_COUNTER_ONLY = frozenset({"pause", "resume"})
 
 
-def _context(request: StaffRequest, municipality: Municipality, **extra: Any) -> dict[str, Any]:
+def staff_context(request: StaffRequest, municipality: Municipality, **extra: Any) -> dict[str, Any]:
+    """The template context every queue back-office page starts from (the menu needs the roles)."""
     held = staff_roles_in(request.user, municipality)
     return {
         "municipality": municipality,
@@ -70,29 +57,29 @@ def _context(request: StaffRequest, municipality: Municipality, **extra: Any) ->
     }
 
 
-def _office(municipality: Municipality, slug: str) -> Office:
+def office_of(municipality: Municipality, slug: str) -> Office:
+    """The municipality's office with that slug, or 404."""
     office = Office.objects.filter(municipality=municipality, slug=slug).select_related("municipality").first()
     if office is None:
         raise Http404
     return office
 
 
-def _groups(office: Office) -> list[ServiceGroup]:
+def lines_of(office: Office) -> list[ServiceGroup]:
+    """The office's lines (service groups) with their services, by key."""
     return list(ServiceGroup.objects.filter(office=office).prefetch_related("services").order_by("key"))
 
 
-def _counters(office: Office) -> list[Counter]:
-    return list(Counter.objects.filter(office=office, is_active=True).order_by("name"))
-
-
-def _url(name: str, office: Office) -> str:
+def page_url(name: str, office: Office) -> str:
+    """The address of the queue back-office page ``name`` for ``office``."""
     return reverse(
         f"queueing_backoffice:{name}",
         kwargs={"municipality_slug": office.municipality.slug, "office_slug": office.slug},
     )
 
 
-def _stream_url(office: Office) -> str:
+def stream_url(office: Office) -> str:
+    """The office's live state stream (SSE), which the staff pages follow."""
     return reverse("queueing:office-stream", kwargs={"municipality": office.municipality.slug, "office": office.slug})
 
 
@@ -119,12 +106,6 @@ def _qr_svg(data: str, title: str) -> SafeString:
     return mark_safe(svg.replace("<svg ", '<svg role="img" ', 1))  # noqa: S308
 
 
-def _minutes(start: dt.datetime | None, end: dt.datetime | None) -> int | None:
-    if start is None or end is None:
-        return None
-    return max(0, round((end - start).total_seconds() / 60))
-
-
 def _tickets_of_day(office: Office, day: dt.date) -> list[Ticket]:
     return list(
         Ticket.objects.filter(office=office, day=day)
@@ -141,7 +122,7 @@ def _tickets_of_day(office: Office, day: dt.date) -> list[Ticket]:
 @require_http_methods(["GET"])
 def index(request: StaffRequest, municipality: Municipality) -> HttpResponse:
     offices = list(Office.objects.filter(municipality=municipality).order_by("name"))
-    return render(request, "queueing/backoffice/index.html", _context(request, municipality, offices=offices))
+    return render(request, "queueing/backoffice/index.html", staff_context(request, municipality, offices=offices))
 
 
 # -- the office overview --------------------------------------------------------------------------
@@ -152,8 +133,8 @@ def index(request: StaffRequest, municipality: Municipality) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def overview(request: StaffRequest, municipality: Municipality, office_slug: str) -> HttpResponse:
     """The office's queue now; a POST draws a ticket for someone at the desk."""
-    office = _office(municipality, office_slug)
-    groups = _groups(office)
+    office = office_of(municipality, office_slug)
+    groups = lines_of(office)
     draw_form = DrawTicketForm(request.POST if request.method == "POST" else None, groups=groups, prefix="draw")
     status = 200
     if request.method == "POST":
@@ -176,7 +157,7 @@ def overview(request: StaffRequest, municipality: Municipality, office_slug: str
                     _("Ticket %(code)s is drawn for the line %(line)s.")
                     % {"code": ticket.code, "line": ticket.group.name},
                 )
-                return redirect(_url("overview", office))
+                return redirect(page_url("overview", office))
         else:
             status = 400
     now = timezone.now()
@@ -197,7 +178,7 @@ def overview(request: StaffRequest, municipality: Municipality, office_slug: str
     ]
     kiosk_url = _kiosk_url(office)
     current_settings = selectors.queue_settings(office)
-    context = _context(
+    context = staff_context(
         request,
         municipality,
         office=office,
@@ -214,7 +195,7 @@ def overview(request: StaffRequest, municipality: Municipality, office_slug: str
         kiosk_url=kiosk_url,
         kiosk_qr=_qr_svg(kiosk_url, _("QR code of the ticket machine address")),
         display_url=_display_url(office),
-        stream_url=_stream_url(office),
+        stream_url=stream_url(office),
     )
     return render(request, "queueing/backoffice/overview.html", context, status=status)
 
@@ -227,7 +208,7 @@ def overview(request: StaffRequest, municipality: Municipality, office_slug: str
 @require_http_methods(["GET", "POST"])
 def queue_settings(request: StaffRequest, municipality: Municipality, office_slug: str) -> HttpResponse:
     """The queue settings form and the ticket stop switch; each form saves on its own."""
-    office = _office(municipality, office_slug)
+    office = office_of(municipality, office_slug)
     current = selectors.queue_settings(office)
     which = request.POST.get("form", "") if request.method == "POST" else ""
     settings_form = QueueSettingsForm(request.POST if which == "settings" else None, instance=current, prefix="q")
@@ -238,20 +219,20 @@ def queue_settings(request: StaffRequest, municipality: Municipality, office_slu
             data = {name: settings_form.cleaned_data[name] for name in settings_form.Meta.fields}
             tickets.change_settings(office, actor=request.user, data=data)
             messages.success(request, _("The queue settings are saved."))
-            return redirect(_url("settings", office))
+            return redirect(page_url("settings", office))
         if which == "stop" and stop_form.is_valid():
             tickets.stop_tickets(office, actor=request.user, reason=stop_form.cleaned_data["grund"])
             messages.success(request, _("No more tickets are issued today. Everyone in line is still served."))
-            return redirect(_url("overview" if request.POST.get("back") == "overview" else "settings", office))
+            return redirect(page_url("overview" if request.POST.get("back") == "overview" else "settings", office))
         if which == "resume":
             tickets.resume_tickets(office, actor=request.user)
             messages.success(request, _("Tickets are issued again."))
-            return redirect(_url("overview" if request.POST.get("back") == "overview" else "settings", office))
+            return redirect(page_url("overview" if request.POST.get("back") == "overview" else "settings", office))
         if which not in ("settings", "stop"):
             raise Http404
         status = 400
         messages.error(request, _("Nothing was saved. Please correct the marked fields."))
-    context = _context(
+    context = staff_context(
         request,
         municipality,
         office=office,
@@ -261,221 +242,3 @@ def queue_settings(request: StaffRequest, municipality: Municipality, office_slu
         stop_form=stop_form,
     )
     return render(request, "queueing/backoffice/settings.html", context, status=status)
-
-
-# -- the counter console --------------------------------------------------------------------------
-
-
-def _session_of(request: StaffRequest, office: Office) -> CounterSession | None:
-    return (
-        CounterSession.objects.filter(user=request.user, counter__office=office, ended_at__isnull=True)
-        .select_related("counter")
-        .prefetch_related("groups")
-        .first()
-    )
-
-
-@never_cache
-@staff_view(roles=STAFF_ROLES)
-@require_http_methods(["GET", "POST"])
-def console(request: StaffRequest, municipality: Municipality, office_slug: str) -> HttpResponse:
-    """Sign in to a counter, then serve the queue from one screen."""
-    office = _office(municipality, office_slug)
-    groups = _groups(office)
-    office_counters = _counters(office)
-    session = _session_of(request, office)
-    if request.method == "POST":
-        if request.POST.get("action") == "sign_in":
-            return _sign_in(request, municipality, office, groups, office_counters)
-        return _act(request, office, session, groups, office_counters)
-    if session is None:
-        form = SignInForm(counters=office_counters, groups=groups, initial={"linien": [g.pk for g in groups]})
-        return _render_sign_in(request, municipality, office, form)
-    return _render_console(request, municipality, office, session, groups, office_counters)
-
-
-def _render_sign_in(
-    request: StaffRequest, municipality: Municipality, office: Office, form: SignInForm, status: int = 200
-) -> HttpResponse:
-    taken = list(
-        CounterSession.objects.filter(counter__office=office, ended_at__isnull=True)
-        .select_related("counter", "user")
-        .order_by("counter__name")
-    )
-    context = _context(request, municipality, office=office, form=form, taken=taken, stream_url=_stream_url(office))
-    return render(request, "queueing/backoffice/sign_in.html", context, status=status)
-
-
-def _sign_in(
-    request: StaffRequest,
-    municipality: Municipality,
-    office: Office,
-    groups: list[ServiceGroup],
-    office_counters: list[Counter],
-) -> HttpResponse:
-    form = SignInForm(request.POST, counters=office_counters, groups=groups)
-    if not form.is_valid():
-        return _render_sign_in(request, municipality, office, form, status=400)
-    try:
-        session = counters.open_session(form.cleaned_data["schalter"], request.user, form.cleaned_data["linien"])
-    except QueueError as error:
-        form.add_error(None, error.message)
-        return _render_sign_in(request, municipality, office, form, status=409)
-    messages.success(request, _("You are signed in at %(counter)s.") % {"counter": session.counter.name})
-    return redirect(_url("console", office))
-
-
-def _render_console(
-    request: StaffRequest,
-    municipality: Municipality,
-    office: Office,
-    session: CounterSession,
-    groups: list[ServiceGroup],
-    office_counters: list[Counter],
-) -> HttpResponse:
-    now = timezone.now()
-    current = counters.current_ticket(session)
-    if current is not None:
-        current = Ticket.objects.select_related("group", "service", "appointment").get(pk=current.pk)
-    queue = selectors.live_queue(office, now, predict=False)
-    my_lines = list(session.groups.all())
-    my_line_ids = {g.pk for g in my_lines}
-    waiting = {g.pk: 0 for g in groups}
-    for line in queue.waiting:
-        waiting[line.ticket.group_id] = waiting.get(line.ticket.group_id, 0) + 1
-    settings = selectors.queue_settings(office)
-    context = _context(
-        request,
-        municipality,
-        office=office,
-        session=session,
-        paused=session.paused_since is not None,
-        current=current,
-        called=current is not None and current.state == TicketState.CALLED,
-        serving=current is not None and current.state == TicketState.SERVING,
-        waited_minutes=None
-        if current is None
-        else _minutes(current.queued_at or current.created_at, current.called_at or now),
-        since_call_minutes=None if current is None else _minutes(current.last_called_at, now),
-        max_recalls=settings.max_recalls,
-        can_recall=current is not None
-        and current.state == TicketState.CALLED
-        and current.recalls < settings.max_recalls,
-        lines=[{"group": g, "waiting": waiting.get(g.pk, 0), "mine": g.pk in my_line_ids} for g in groups],
-        my_waiting=sum(waiting.get(pk, 0) for pk in my_line_ids),
-        callable_count=counters.callable_tickets(session, now).count(),
-        parked=queue.parked,
-        transfer_form=TransferForm(counters=office_counters, groups=groups, prefix="transfer"),
-        stream_url=_stream_url(office),
-    )
-    return render(request, "queueing/backoffice/console.html", context)
-
-
-def _act(
-    request: StaffRequest,
-    office: Office,
-    session: CounterSession | None,
-    groups: list[ServiceGroup],
-    office_counters: list[Counter],
-) -> HttpResponse:
-    """One counter button: check that the page was current, then call the service."""
-    back = redirect(_url("console", office))
-    form = ActionForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("This action is not possible. Please try again."))
-        return back
-    if session is None or session.pk != form.cleaned_data["sitzung"]:
-        messages.error(request, _("You are no longer signed in at this counter. Nothing was done."))
-        return back
-    action = form.cleaned_data["action"]
-    try:
-        with transaction.atomic():
-            # One action per counter at a time: a second press waits here, then sees the new ticket.
-            locked = CounterSession.objects.select_for_update().select_related("counter").get(pk=session.pk)
-            if locked.ended_at is not None:
-                raise QueueError(_("You are no longer signed in at this counter. Nothing was done."))
-            current = counters.current_ticket(locked)
-            if action not in _COUNTER_ONLY and (current.pk if current else None) != form.cleaned_data["nummer"]:
-                messages.warning(request, _stale_message(current))
-                return back
-            message = _dispatch(request, action, locked, current, office, groups, office_counters)
-    except QueueError as error:
-        messages.error(request, error.message)
-        return back
-    if message:
-        messages.success(request, message)
-    return back
-
-
-def _stale_message(current: Ticket | None) -> str:
-    if current is None:
-        return _("Nothing was done: the ticket at your counter changed meanwhile. There is no ticket now.")
-    return _("Nothing was done: the ticket at your counter changed meanwhile. It is now %(code)s.") % {
-        "code": current.code
-    }
-
-
-def _dispatch(
-    request: StaffRequest,
-    action: str,
-    session: CounterSession,
-    current: Ticket | None,
-    office: Office,
-    groups: list[ServiceGroup],
-    office_counters: list[Counter],
-) -> str:
-    counter_name = session.counter.name
-    if action == "call_next":
-        if session.paused_since is not None:
-            raise QueueError(_("The counter is paused. Continue first to call the next number."))
-        called = counters.call_next(session, finish_current=True)
-        if called is None:
-            if current is not None:
-                return _("%(code)s is finished. Nobody is waiting for your lines.") % {"code": current.code}
-            return _("Nobody is waiting for your lines.")
-        return _("%(code)s is called to %(counter)s.") % {"code": called.code, "counter": counter_name}
-    if action == "recall":
-        ticket = counters.recall(session)
-        limit = selectors.queue_settings(office).max_recalls
-        return _("%(code)s is called again (%(count)s of %(limit)s).") % {
-            "code": ticket.code,
-            "count": ticket.recalls,
-            "limit": limit,
-        }
-    if action == "start":
-        return _("%(code)s is being served.") % {"code": counters.start(session).code}
-    if action == "finish":
-        return _("%(code)s is finished.") % {"code": counters.finish(session).code}
-    if action == "no_show":
-        return _("%(code)s is marked as not present.") % {"code": counters.no_show(session).code}
-    if action == "park":
-        return _("%(code)s is parked.") % {"code": counters.park(session).code}
-    if action == "resume_parked":
-        parked = list(Ticket.objects.filter(office=office, state=TicketState.PARKED))
-        choice = ParkedChoiceForm(request.POST, parked=parked)
-        if not choice.is_valid():
-            raise QueueError(_("This ticket is no longer parked."))
-        ticket = counters.resume_parked(session, choice.cleaned_data["ticket"])
-        return _("%(code)s is called back to %(counter)s.") % {"code": ticket.code, "counter": counter_name}
-    if action == "transfer":
-        transfer = TransferForm(request.POST, counters=office_counters, groups=groups, prefix="transfer")
-        if not transfer.is_valid():
-            raise QueueError(_("Choose a line or a counter."))
-        ticket = counters.transfer(session, group=transfer.cleaned_data["linie"], counter=transfer.cleaned_data["ziel"])
-        target = transfer.cleaned_data["ziel"].name if transfer.cleaned_data["ziel"] else ticket.group.name
-        return _("%(code)s is transferred to %(target)s.") % {"code": ticket.code, "target": target}
-    if action == "pause":
-        counters.pause(session)
-        return _("The counter is paused. Nobody is called until you continue.")
-    if action == "resume":
-        counters.resume(session)
-        return _("The counter is open again.")
-    if action == "sign_out":
-        counters.close_session(session)
-        if current is not None and current.state in AT_COUNTER_STATES:
-            return _("You are signed out of %(counter)s; %(code)s is back at the front of its line.") % {
-                "counter": counter_name,
-                "code": current.code,
-            }
-        return _("You are signed out of %(counter)s.") % {"counter": counter_name}
-    raise Http404
