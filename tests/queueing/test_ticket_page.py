@@ -24,7 +24,8 @@ from buergerbuero.queueing import links
 from buergerbuero.queueing.constants import RemoteTickets, TicketSource, TicketState
 from buergerbuero.queueing.models import PushSubscription, Ticket
 from buergerbuero.queueing.services import counters, tickets
-from buergerbuero.queueing.views.ticket import COOKIE, forget_push_endpoint
+from buergerbuero.queueing.services.push import forget_endpoint
+from buergerbuero.queueing.views.ticket import COOKIE
 from buergerbuero.tenants.models import Office
 from tests.appointments.altcha_helpers import solved
 from tests.harness.push_service import PushService
@@ -266,7 +267,7 @@ def test_it_validates_and_stores_a_push_subscription_once(
     with scopes_disabled():
         (stored,) = PushSubscription.objects.filter(ticket=mine)
     assert stored.as_subscription() == {"endpoint": good["endpoint"], "keys": good["keys"]}
-    forget_push_endpoint(good["endpoint"])  # what the push service's 410 triggers
+    forget_endpoint(good["endpoint"])  # what the push service's 410 triggers
     with scopes_disabled():
         assert not PushSubscription.objects.exists()
 

@@ -37,12 +37,9 @@ from ..forms import AlertForm, DrawForm
 from ..models import Ticket
 from ..services import QueueError, push
 from ..services import tickets as ticket_services
-from ..services.push import forget_endpoint as forget_push_endpoint
 from .pwa import scope
 
-# ``forget_push_endpoint`` stays importable here for tests/queueing/test_ticket_page.py, which imports it
-# from this module; the rule itself is ``services.push.forget_endpoint``.
-__all__ = ["COOKIE", "cookie_tickets", "forget_push_endpoint", "ticket_status"]
+__all__ = ["COOKIE", "cookie_tickets", "ticket_status"]
 
 COOKIE = "bb_queue_tickets"
 COOKIE_SALT = "buergerbuero.queueing.tickets"
