@@ -364,7 +364,9 @@ def _end(session: CounterSession, now: datetime) -> None:
 
 
 def _live_session(session: CounterSession, expected_ticket_id: ExpectedTicket = _ANY_TICKET) -> CounterSession:
-    live = CounterSession.objects.select_related("counter").get(pk=session.pk)
+    """The session, locked until the transaction ends: one counter's actions take turns, so a double
+    press of call next finishes the first ticket called instead of calling two to one counter."""
+    live = CounterSession.objects.select_for_update(of=("self",)).select_related("counter").get(pk=session.pk)
     if live.ended_at is not None:
         raise QueueError(_("You are no longer signed in at this counter."))
     _check_expected(live, expected_ticket_id)
