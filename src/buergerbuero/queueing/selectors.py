@@ -384,8 +384,9 @@ def _walk_in_key(group: ServiceGroup) -> str:
 def _call_key(ticket: Ticket, now: datetime) -> tuple[int, datetime, int]:
     applies = ticket.priority_from is None or ticket.priority_from <= now
     start = ticket.queued_at or ticket.created_at
-    if ticket.ready_at is not None and ticket.ready_at > start:
-        start = ticket.ready_at
+    # Moved back: behind the others until its time comes, then in its old place, as call next takes it.
+    if ticket.ready_at is not None and ticket.ready_at > now:
+        start = max(start, ticket.ready_at)
     return (-(ticket.priority if applies else Priority.NORMAL), start, ticket.pk)
 
 

@@ -26,7 +26,7 @@ from buergerbuero.core.tenancy import scopes_disabled
 from buergerbuero.tenants.models import Office
 
 from .. import selectors
-from ..constants import Priority, QueueStatus, RemoteTickets, TicketEventKind, TicketSource, TicketState
+from ..constants import OPEN_STATES, Priority, QueueStatus, RemoteTickets, TicketEventKind, TicketSource, TicketState
 from ..events import announce
 from ..models import QueueSettings, Ticket, TicketEvent, TicketSequence
 from . import QueueError, acts_on_given_objects
@@ -341,9 +341,7 @@ def expire_before(day: object) -> int:
     """End the tickets of days before ``day`` that are still open or virtual."""
     now = timezone.now()
     with transaction.atomic(), scopes_disabled():
-        stale = Ticket.objects.filter(
-            day__lt=day, state__in=[TicketState.VIRTUAL, TicketState.WAITING, TicketState.CALLED, TicketState.PARKED]
-        )
+        stale = Ticket.objects.filter(day__lt=day, state__in=[TicketState.VIRTUAL, *OPEN_STATES])
         ids = list(stale.values_list("pk", flat=True))
         Ticket.objects.filter(pk__in=ids).update(state=TicketState.EXPIRED, ended_at=now)
         TicketEvent.objects.bulk_create(TicketEvent(ticket_id=pk, kind=TicketEventKind.EXPIRED, at=now) for pk in ids)
