@@ -168,3 +168,16 @@ def test_it_calls_nobody_to_a_paused_counter(office_a, clerk_a):
         counters.call_next(session)
     counters.resume(session)
     assert counters.call_next(session) is not None
+
+
+def test_it_checks_alerts_once_per_transaction_however_many_changes_it_announces(
+    office_a, clerk_a, django_capture_on_commit_callbacks
+):
+    lines = queue_office(office_a)
+    for _ in range(2):
+        tickets.draw_ticket(office_a, lines["a"], source=TicketSource.KIOSK)
+    session = sign_in(clerk_a, office_a, "Platz 1", [lines["a"]])
+    counters.call_next(session)
+    with django_capture_on_commit_callbacks() as callbacks:
+        counters.call_next(session)  # finishes A001 and calls A002: two announcements
+    assert sum(1 for c in callbacks if getattr(c, "alert_office", None) == office_a.pk) == 1

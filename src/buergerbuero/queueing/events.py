@@ -2,11 +2,12 @@
 
 ``announce`` is called by every service that changes an office's queue, inside its transaction. The
 event reaches displays, counters and ticket pages after commit; after commit the office's due pre-call
-alerts are checked (a single query when no ticket asked for one).
+alerts are checked once per transaction (a single query when no ticket asked for one).
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import Any
 
@@ -24,7 +25,21 @@ def office_channel(office_id: int) -> str:
 def announce(office_id: int, kind: str, **data: Any) -> None:
     """Tell every display, counter and ticket page of the office that its queue changed (after commit)."""
     events.publish(office_channel(office_id), {"kind": kind, "office": office_id, **data})
-    transaction.on_commit(lambda: _check_alerts(office_id))
+    _check_alerts_after_commit(office_id)
+
+
+def _check_alerts_after_commit(office_id: int) -> None:
+    """One alert check per office and transaction, however many announcements it made (``call_next``
+    finishes one ticket and calls the next). Looking at the pending callbacks is rollback-safe: Django
+    drops those of a rolled-back savepoint."""
+    connection = transaction.get_connection()
+    if connection.in_atomic_block and any(
+        getattr(pending[1], "alert_office", None) == office_id for pending in connection.run_on_commit
+    ):
+        return
+    callback = functools.partial(_check_alerts, office_id)
+    callback.alert_office = office_id  # type: ignore[attr-defined]
+    transaction.on_commit(callback)
 
 
 def _check_alerts(office_id: int) -> None:
