@@ -30,13 +30,13 @@ def announce(office_id: int, kind: str, **data: Any) -> None:
 
 def _check_alerts_after_commit(office_id: int) -> None:
     """One alert check per office and transaction, however many announcements it made (``call_next``
-    finishes one ticket and calls the next). Looking at the pending callbacks is rollback-safe: Django
-    drops those of a rolled-back savepoint."""
+    finishes one ticket and calls the next). A check already pending in this transaction (registered
+    under the savepoints active now) is enough; Django drops the callbacks of a rolled-back savepoint."""
     connection = transaction.get_connection()
-    if connection.in_atomic_block and any(
-        getattr(pending[1], "alert_office", None) == office_id for pending in connection.run_on_commit
-    ):
-        return
+    active = set(connection.savepoint_ids)
+    for savepoints, pending, *_robust in connection.run_on_commit:
+        if getattr(pending, "alert_office", None) == office_id and active <= set(savepoints):
+            return
     callback = functools.partial(_check_alerts, office_id)
     callback.alert_office = office_id  # type: ignore[attr-defined]
     transaction.on_commit(callback)
