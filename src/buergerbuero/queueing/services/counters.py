@@ -20,7 +20,7 @@ counter waits only for that counter.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from enum import Enum
 from typing import Final
@@ -226,15 +226,14 @@ def start(
     session: CounterSession, *, now: datetime | None = None, expected_ticket_id: ExpectedTicket = _ANY_TICKET
 ) -> Ticket:
     """The citizen has arrived at the counter: the service starts."""
-    now = now or timezone.now()
-    with transaction.atomic(), scopes_disabled():
-        live = _live_session(session, expected_ticket_id)
-        ticket = _require_current(live, states=(TicketState.CALLED,))
-        Ticket.objects.filter(pk=ticket.pk).update(state=TicketState.SERVING, started_at=now)
-        _record(ticket, TicketEventKind.STARTED, now, live)
-        announce(ticket.office_id, "started", ticket=ticket.code)
-        ticket.refresh_from_db()
-    return ticket
+    return _step(
+        session,
+        from_states=(TicketState.CALLED,),
+        kind=TicketEventKind.STARTED,
+        changes=lambda now: {"state": TicketState.SERVING, "started_at": now},
+        now=now,
+        expected_ticket_id=expected_ticket_id,
+    )
 
 
 def finish(
@@ -253,28 +252,47 @@ def no_show(
     session: CounterSession, *, now: datetime | None = None, expected_ticket_id: ExpectedTicket = _ANY_TICKET
 ) -> Ticket:
     """Nobody came after the calls: the ticket ends."""
-    now = now or timezone.now()
-    with transaction.atomic(), scopes_disabled():
-        live = _live_session(session, expected_ticket_id)
-        ticket = _require_current(live, states=(TicketState.CALLED,))
-        Ticket.objects.filter(pk=ticket.pk).update(state=TicketState.NO_SHOW, ended_at=now)
-        _record(ticket, TicketEventKind.NO_SHOW, now, live)
-        announce(ticket.office_id, "no_show", ticket=ticket.code)
-        ticket.refresh_from_db()
-    return ticket
+    return _step(
+        session,
+        from_states=(TicketState.CALLED,),
+        kind=TicketEventKind.NO_SHOW,
+        changes=lambda now: {"state": TicketState.NO_SHOW, "ended_at": now},
+        now=now,
+        expected_ticket_id=expected_ticket_id,
+    )
 
 
 def park(
     session: CounterSession, *, now: datetime | None = None, expected_ticket_id: ExpectedTicket = _ANY_TICKET
 ) -> Ticket:
     """Set the current ticket aside (a document is fetched, a fee paid); the counter is free for the next."""
+    return _step(
+        session,
+        from_states=AT_COUNTER_STATES,
+        kind=TicketEventKind.PARKED,
+        changes=lambda now: {"state": TicketState.PARKED},
+        now=now,
+        expected_ticket_id=expected_ticket_id,
+    )
+
+
+def _step(
+    session: CounterSession,
+    *,
+    from_states: Iterable[str],
+    kind: TicketEventKind,
+    changes: Callable[[datetime], dict[str, object]],
+    now: datetime | None,
+    expected_ticket_id: ExpectedTicket,
+) -> Ticket:
+    """Move the counter's current ticket on (one of ``from_states`` → ``changes``), record and announce it."""
     now = now or timezone.now()
     with transaction.atomic(), scopes_disabled():
         live = _live_session(session, expected_ticket_id)
-        ticket = _require_current(live, states=AT_COUNTER_STATES)
-        Ticket.objects.filter(pk=ticket.pk).update(state=TicketState.PARKED)
-        _record(ticket, TicketEventKind.PARKED, now, live)
-        announce(ticket.office_id, "parked", ticket=ticket.code)
+        ticket = _require_current(live, states=from_states)
+        Ticket.objects.filter(pk=ticket.pk).update(**changes(now))
+        _record(ticket, kind, now, live)
+        announce(ticket.office_id, str(kind), ticket=ticket.code)
         ticket.refresh_from_db()
     return ticket
 
