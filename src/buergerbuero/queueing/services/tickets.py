@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.db import transaction
@@ -74,44 +74,33 @@ def settings_of(office: Office) -> QueueSettings:
 @acts_on_given_objects
 def stop_tickets(office: Office, *, actor: User | None, reason: str, now: datetime | None = None) -> QueueSettings:
     """Staff stop issuing tickets for the rest of today (the counters go on serving who is in line)."""
-    now = now or timezone.now()
-    reason = reason.strip()[:200]
-    with transaction.atomic():
-        queue = QueueSettings.objects.select_for_update().get(pk=settings_of(office).pk)
-        before = snapshot(queue, ("stopped_on", "stop_reason"))
-        queue.stopped_on = timezone.localdate(now)
-        queue.stop_reason = reason
-        queue.save(update_fields=["stopped_on", "stop_reason"])
-        log_action(
-            actor=actor,
-            action="queueing.settings.stop_tickets",
-            obj=queue,
-            municipality=office.municipality,
-            changes=diff(before, snapshot(queue, ("stopped_on", "stop_reason"))),
-        )
-        announce(office.pk, "ticket_stop", stopped=True)
-    return queue
+    today = timezone.localdate(now or timezone.now())
+    return _set_stop(office, actor, stopped_on=today, reason=reason.strip()[:200], verb="stop_tickets")
 
 
 @acts_on_given_objects
 def resume_tickets(office: Office, *, actor: User | None) -> QueueSettings:
     """Lift a ticket stop staff set; tickets are issued again (unless the office is full or closed)."""
+    return _set_stop(office, actor, stopped_on=None, reason="", verb="resume_tickets")
+
+
+def _set_stop(office: Office, actor: User | None, *, stopped_on: date | None, reason: str, verb: str) -> QueueSettings:
+    fields = ("stopped_on", "stop_reason")
     with transaction.atomic():
         queue = QueueSettings.objects.select_for_update().get(pk=settings_of(office).pk)
-        if queue.stopped_on is None:
+        if (queue.stopped_on, queue.stop_reason) == (stopped_on, reason):
             return queue
-        before = snapshot(queue, ("stopped_on", "stop_reason"))
-        queue.stopped_on = None
-        queue.stop_reason = ""
-        queue.save(update_fields=["stopped_on", "stop_reason"])
+        before = snapshot(queue, fields)
+        queue.stopped_on, queue.stop_reason = stopped_on, reason
+        queue.save(update_fields=list(fields))
         log_action(
             actor=actor,
-            action="queueing.settings.resume_tickets",
+            action=f"queueing.settings.{verb}",
             obj=queue,
             municipality=office.municipality,
-            changes=diff(before, snapshot(queue, ("stopped_on", "stop_reason"))),
+            changes=diff(before, snapshot(queue, fields)),
         )
-        announce(office.pk, "ticket_stop", stopped=False)
+        announce(office.pk, "ticket_stop", stopped=stopped_on is not None)
     return queue
 
 
