@@ -4,22 +4,19 @@
 the middleware runs public pages unscoped): status, people waiting, open counters and the predicted
 wait of a walk-in per line, with the services each line covers. With a service chosen
 (``?leistung=<slug>``) it shows that service's wait at every office that offers it, quietest first.
-The overview is computed once for everyone every ``OVERVIEW_SECONDS`` (django cache); a static
-script re-fetches the list part (``?teil=liste``) every 30 seconds.
+The overview (``selectors.kreis_overview``, also what the API answers) is computed once for everyone
+every ``OVERVIEW_SECONDS`` (django cache); a static script re-fetches the list part
+(``?teil=liste``) every 30 seconds.
 
 ``/warteschlange/<municipality>/<office>/`` is one office live: the same figures plus the last calls,
 the counters and today's opening hours, kept current by the office's SSE stream (static script).
-
-``kreis_overview`` is also what the API (``queueing.api``) answers.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
-from django.core.cache import cache
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -35,132 +32,9 @@ from buergerbuero.tenants.models import Office
 
 from .. import selectors
 from ..constants import QueueStatus, RemoteTickets
+from ..selectors import OVERVIEW_SECONDS, OfficeRow
 
-OVERVIEW_SECONDS = 10
-LOOKAHEAD_DAYS = 14
-_OVERVIEW_KEY = "queueing:overview:v1"
 _STATUS_ORDER = {QueueStatus.OPEN: 0, QueueStatus.TICKET_STOP: 1, QueueStatus.CLOSED: 2}
-
-
-# --- the Kreis-wide overview (language-neutral, cached) ------------------------------------------
-
-
-@dataclass(frozen=True)
-class LineRow:
-    key: str
-    name: str
-    prefix: str
-    waiting: int
-    stopped: bool
-    estimate: int | None
-    low: int | None
-    high: int | None
-    services: tuple[str, ...]  #: slugs of the services the line covers
-
-
-@dataclass(frozen=True)
-class OfficeRow:
-    id: int
-    public_id: str
-    name: str
-    slug: str
-    municipality: str
-    municipality_slug: str
-    status: str
-    stop_reason: str
-    next_opening: datetime | None  #: when a closed office opens next (within two weeks)
-    waiting: int
-    open_counters: int
-    lines: tuple[LineRow, ...]
-
-    def lines_for(self, service: str) -> list[LineRow]:
-        return [line for line in self.lines if service in line.services]
-
-    def quietest(self, service: str | None = None) -> int | None:
-        """The shortest walk-in estimate over the open lines (covering ``service`` if given)."""
-        lines = self.lines_for(service) if service else self.lines
-        waits = [line.estimate for line in lines if line.estimate is not None and not line.stopped]
-        return min(waits) if waits else None
-
-
-@dataclass(frozen=True)
-class Overview:
-    updated_at: datetime
-    offices: tuple[OfficeRow, ...]
-
-
-def queue_offices() -> list[Office]:
-    """Every office of the Kreis with at least one line whose live queue is not switched off."""
-    with scopes_disabled():
-        return list(
-            Office.objects.filter(service_groups__isnull=False)
-            .exclude(queue_settings__is_active=False)
-            .select_related("municipality")
-            .distinct()
-            .order_by("municipality__name", "name")
-        )
-
-
-def kreis_overview() -> Overview:
-    """The overview as computed at most ``OVERVIEW_SECONDS`` ago (one computation for every visitor)."""
-    overview: Overview | None = cache.get(_OVERVIEW_KEY)
-    if overview is None:
-        overview = build_overview(timezone.now())
-        cache.set(_OVERVIEW_KEY, overview, OVERVIEW_SECONDS)
-    return overview
-
-
-def build_overview(now: datetime) -> Overview:
-    offices = queue_offices()
-    by_id = {office.pk: office for office in offices}
-    with scopes_disabled():
-        covered: dict[tuple[int, str], tuple[str, ...]] = {}
-        for group in ServiceGroup.objects.filter(office__in=offices).prefetch_related("services"):
-            covered[(group.office_id, group.key)] = tuple(sorted(s.slug for s in group.services.all()))
-    rows = []
-    for state in selectors.occupancy(offices, now):
-        office = by_id[state["office"]["id"]]
-        closed = state["status"] == QueueStatus.CLOSED
-        rows.append(
-            OfficeRow(
-                id=office.pk,
-                public_id=str(office.public_id),
-                name=office.name,
-                slug=office.slug,
-                municipality=office.municipality.name,
-                municipality_slug=office.municipality.slug,
-                status=state["status"],
-                stop_reason=state["stop_reason"],
-                next_opening=next_opening(office, now) if closed else None,
-                waiting=state["waiting"],
-                open_counters=state["open_counters"],
-                lines=tuple(
-                    LineRow(
-                        key=line["key"],
-                        name=line["name"],
-                        prefix=line["prefix"],
-                        waiting=line["waiting"],
-                        stopped=line["stopped"],
-                        estimate=line["walk_in"]["estimate"],
-                        low=line["walk_in"]["low"],
-                        high=line["walk_in"]["high"],
-                        services=covered.get((office.pk, line["key"]), ()),
-                    )
-                    for line in state["lines"]
-                ),
-            )
-        )
-    return Overview(updated_at=now, offices=tuple(rows))
-
-
-def next_opening(office: Office, now: datetime) -> datetime | None:
-    """The next start of an opening interval after ``now`` (holidays and closing days skipped)."""
-    today = timezone.localdate(now)
-    for offset in range(LOOKAHEAD_DAYS + 1):
-        for start, _end in selectors.opening_today(office, today + timedelta(days=offset)):
-            if start > now:
-                return start
-    return None
 
 
 # --- the pages -------------------------------------------------------------------------------------
@@ -181,7 +55,7 @@ def _services_by_slug(slugs: set[str]) -> dict[str, Service]:
 
 @require_GET
 def occupancy(request: HttpRequest) -> HttpResponse:
-    overview = kreis_overview()
+    overview = selectors.kreis_overview()
     services = _services_by_slug({slug for row in overview.offices for line in row.lines for slug in line.services})
     chosen = request.GET.get("leistung", "")
     chosen_service = services.get(chosen)
@@ -260,7 +134,7 @@ def office(request: HttpRequest, municipality: str, office: str) -> HttpResponse
         "office": found,
         "state": state,
         "closed": state["status"] == QueueStatus.CLOSED,
-        "next_opening": _local(next_opening(found, now)) if state["status"] == QueueStatus.CLOSED else None,
+        "next_opening": _local(selectors.next_opening(found, now)) if state["status"] == QueueStatus.CLOSED else None,
         "closes_at": _local(datetime.fromisoformat(state["closes_at"])) if state["closes_at"] else None,
         "lines": [
             {
