@@ -1,6 +1,6 @@
 """Public JSON API of the live queue under /api/queue/: how busy every office of the Kreis is now.
 
-Both answers come from the cached Kreis-wide overview (``selectors.kreis_overview``), so a crowd
+Both answers come from the cached Kreis-wide overview (``selectors_overview.kreis_overview``), so a crowd
 of apps polling costs one computation every ``OVERVIEW_SECONDS``. Times are on Berlin's clock.
 """
 
@@ -16,7 +16,7 @@ from ninja import Router
 from ninja.responses import Status
 
 from .api_schemas import ErrorOut, QueueOfficeOut
-from .selectors import OfficeRow, kreis_overview
+from .selectors_overview import OfficeRow, kreis_overview
 
 router = Router(tags=["queue"])
 

@@ -60,12 +60,9 @@ def valid_checkin_token(office: Office, token: str, day: date | None = None) -> 
 
 
 def checkin_url(office: Office, day: date | None = None) -> str:
-    return absolute_url(
-        reverse(
-            "queueing:check-in",
-            kwargs={"municipality": office.municipality.slug, "office": office.slug, "token": checkin_token(office, day)},
-        )
-    )
+    token = checkin_token(office, day)
+    kwargs = {"municipality": office.municipality.slug, "office": office.slug, "token": token}
+    return absolute_url(reverse("queueing:check-in", kwargs=kwargs))
 
 
 def kiosk_key(office: Office) -> str:

@@ -4,7 +4,7 @@
 the middleware runs public pages unscoped): status, people waiting, open counters and the predicted
 wait of a walk-in per line, with the services each line covers. With a service chosen
 (``?leistung=<slug>``) it shows that service's wait at every office that offers it, quietest first.
-The overview (``selectors.kreis_overview``, also what the API answers) is computed once for everyone
+The overview (``selectors_overview.kreis_overview``, also what the API answers) is computed once for everyone
 every ``OVERVIEW_SECONDS`` (django cache); a static script re-fetches the list part
 (``?teil=liste``) every 30 seconds.
 
@@ -30,9 +30,9 @@ from buergerbuero.catalog.models import Service
 from buergerbuero.core.tenancy import scopes_disabled
 from buergerbuero.tenants.models import Office
 
-from .. import selectors
+from .. import selectors, selectors_overview
 from ..constants import QueueStatus, RemoteTickets
-from ..selectors import OVERVIEW_SECONDS, OfficeRow
+from ..selectors_overview import OVERVIEW_SECONDS, OfficeRow
 
 _STATUS_ORDER = {QueueStatus.OPEN: 0, QueueStatus.TICKET_STOP: 1, QueueStatus.CLOSED: 2}
 
@@ -55,7 +55,7 @@ def _services_by_slug(slugs: set[str]) -> dict[str, Service]:
 
 @require_GET
 def occupancy(request: HttpRequest) -> HttpResponse:
-    overview = selectors.kreis_overview()
+    overview = selectors_overview.kreis_overview()
     services = _services_by_slug({slug for row in overview.offices for line in row.lines for slug in line.services})
     chosen = request.GET.get("leistung", "")
     chosen_service = services.get(chosen)
@@ -134,7 +134,9 @@ def office(request: HttpRequest, municipality: str, office: str) -> HttpResponse
         "office": found,
         "state": state,
         "closed": state["status"] == QueueStatus.CLOSED,
-        "next_opening": _local(selectors.next_opening(found, now)) if state["status"] == QueueStatus.CLOSED else None,
+        "next_opening": _local(selectors_overview.next_opening(found, now))
+        if state["status"] == QueueStatus.CLOSED
+        else None,
         "closes_at": _local(datetime.fromisoformat(state["closes_at"])) if state["closes_at"] else None,
         "lines": [
             {
