@@ -2,8 +2,9 @@
 
 Django's ``live_server`` is a WSGI server: it cannot stream Server-Sent Events (the async generator
 of ``queueing:office-stream`` would be read to its end, which never comes). ``asgi_server`` runs the
-project's ASGI application under uvicorn in a thread of the test process, on the test database, and
-yields its base URL.
+project's ASGI application (``config.asgi.application``, the one production serves: Django behind the
+live stream's direct ASGI path) under uvicorn in a thread of the test process, on the test database,
+and yields its base URL.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from collections.abc import Iterator
 
 import pytest
 import uvicorn
-from django.core.asgi import get_asgi_application
 from django.db import connections
 
 from tests.harness.ports import free_port
@@ -23,8 +23,10 @@ from tests.harness.ports import free_port
 @pytest.fixture
 def asgi_server(transactional_db: None) -> Iterator[str]:
     """uvicorn on a free loopback port, in a thread of this process (so it sees the test database)."""
+    from buergerbuero.config.asgi import application  # the real entry point: Django behind the live stream
+
     config = uvicorn.Config(
-        get_asgi_application(),
+        application,
         host="127.0.0.1",
         port=free_port(),
         lifespan="off",

@@ -1,8 +1,9 @@
 """The live stream of an office: one hub per office, one rebuild per burst, and nothing left behind.
 
 The hub tests use a state function of their own (it reads the office from the database and counts
-its calls); the stream tests drive Django's real ASGI handler, middleware and the lead's
-``office_live_state`` with hand-made ASGI messages, disconnect included.
+its calls); the stream tests drive both entry points with hand-made ASGI messages, disconnect included:
+the project's application (``config.asgi``, which serves the stream directly on ASGI) and Django's own
+ASGI handler with its middleware (the view behind the route), each with the lead's ``office_live_state``.
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ from typing import Any
 
 import pytest
 from django.core.handlers.asgi import ASGIHandler
+from django.core.signals import request_started
 from django.db import connections, transaction
 from django.urls import include, path
 
+from buergerbuero.config import asgi as project_asgi
 from buergerbuero.config import urls as project_urls
 from buergerbuero.core import events
 from buergerbuero.core.tenancy import scopes_disabled
@@ -148,11 +151,23 @@ def test_it_rebuilds_on_resync(office_a: Office) -> None:
 # -- the stream through Django's ASGI handler ------------------------------------------------------
 
 
-class Browser:
-    """One SSE client on Django's ASGI handler: the request, what came back, and a disconnect."""
+Application = Callable[..., Awaitable[None]]
 
-    def __init__(self, path: str) -> None:
+
+@pytest.fixture(params=["project", "django"])
+def application(request: pytest.FixtureRequest) -> Application:
+    """The project's entry point (direct stream) and Django's handler (the view) behind it."""
+    if request.param == "project":
+        return project_asgi.application
+    return ASGIHandler()
+
+
+class Browser:
+    """One SSE client on an ASGI application: the request, what came back, and a disconnect."""
+
+    def __init__(self, path: str, application: Application) -> None:
         self.path = path
+        self.application = application
         self.start: Mapping[str, Any] = {}
         self.chunks: asyncio.Queue[bytes] = asyncio.Queue()
         self._gone = asyncio.Event()
@@ -174,7 +189,7 @@ class Browser:
             "client": ("127.0.0.1", 50000),
             "server": ("127.0.0.1", 8000),
         }
-        self.task = asyncio.create_task(ASGIHandler()(scope, self._receive, self._send))
+        self.task = asyncio.create_task(self.application(scope, self._receive, self._send))
 
     async def _receive(self) -> dict[str, Any]:
         if not self._sent_request:
@@ -213,10 +228,10 @@ def data_of(message: bytes) -> dict[str, Any]:
 
 @pytest.mark.urls(__name__)
 def test_it_streams_the_current_state_then_every_change_and_leaves_nothing_after_a_disconnect(
-    office_a: Office,
+    office_a: Office, application: Application
 ) -> None:
     async def scenario() -> None:
-        browsers = [Browser("/warteschlange/kaarst/rathaus/live/") for _ in range(3)]
+        browsers = [Browser("/warteschlange/kaarst/rathaus/live/", application) for _ in range(3)]
         for browser in browsers:
             await browser.open()
         for browser in browsers:
@@ -246,11 +261,13 @@ def test_it_streams_the_current_state_then_every_change_and_leaves_nothing_after
 
 
 @pytest.mark.urls(__name__)
-def test_it_sends_a_heartbeat_when_nothing_happens(office_a: Office, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_it_sends_a_heartbeat_when_nothing_happens(
+    office_a: Office, application: Application, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(stream, "HEARTBEAT_SECONDS", 0.2)
 
     async def scenario() -> None:
-        browser = Browser("/warteschlange/kaarst/rathaus/live/")
+        browser = Browser("/warteschlange/kaarst/rathaus/live/", application)
         await browser.open()
         await browser.read()
         await browser.read()
@@ -261,10 +278,10 @@ def test_it_sends_a_heartbeat_when_nothing_happens(office_a: Office, monkeypatch
 
 
 @pytest.mark.urls(__name__)
-def test_it_answers_404_for_an_unknown_office(office_a: Office, office_b: Office) -> None:
+def test_it_answers_404_for_an_unknown_office(office_a: Office, office_b: Office, application: Application) -> None:
     async def scenario() -> None:
         for unknown in ("/warteschlange/kaarst/nirgendwo/live/", "/warteschlange/juechen-x/rathaus/live/"):
-            browser = Browser(unknown)
+            browser = Browser(unknown, application)
             await browser.open()
             assert browser.task is not None
             async with asyncio.timeout(5):
@@ -272,3 +289,35 @@ def test_it_answers_404_for_an_unknown_office(office_a: Office, office_b: Office
             assert browser.start["status"] == 404
 
     run(scenario)
+
+
+@pytest.mark.urls(__name__)
+def test_it_serves_the_stream_of_the_project_application_without_django_s_request_cycle(office_a: Office) -> None:
+    started: list[object] = []
+
+    def count(sender: object, **kwargs: object) -> None:
+        started.append(sender)
+
+    async def scenario() -> None:
+        browser = Browser("/warteschlange/kaarst/rathaus/live/", project_asgi.application)
+        await browser.open()
+        assert await browser.read() == b"retry: 3000\n\n"
+        assert data_of(await browser.read())["office"]["name"] == "Bürgerbüro Kaarst"
+        headers = browser.headers()
+        assert headers["x-content-type-options"] == "nosniff"
+        assert "default-src" in headers["content-security-policy"]
+        await browser.disconnect()
+        assert started == []  # no Django request: no middleware, no request thread per stream
+        unknown = Browser("/warteschlange/kaarst/nirgendwo/live/", project_asgi.application)
+        await unknown.open()
+        assert unknown.task is not None
+        async with asyncio.timeout(5):
+            await unknown.task
+        assert unknown.start["status"] == 404
+        assert len(started) == 1  # everything else is Django's
+
+    request_started.connect(count)
+    try:
+        run(scenario)
+    finally:
+        request_started.disconnect(count)

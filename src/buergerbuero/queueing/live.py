@@ -3,8 +3,8 @@
 One ``OfficeHub`` per office and event loop: ONE event-bus subscription however many browsers
 watch. On an event the hub rebuilds the state once (``selectors.office_live_state`` in a thread),
 serialises it once into an SSE message and wakes every watcher. Watchers only ever need the latest
-state, so the hub keeps one "latest bytes" slot and one shared wake-up future: a watcher costs no
-queue, and a slow client never makes the server hold more than that one message for it.
+state, so the hub keeps one "latest bytes" slot and one wake-up future per waiting watcher: a watcher
+costs no queue, and a slow client never makes the server hold more than that one message for it.
 
 Bursts coalesce: events that arrive while a rebuild runs cause exactly one more rebuild. A
 ``resync`` from the bus (the listener reconnected) is just another reason to rebuild. The hub
@@ -74,7 +74,9 @@ class OfficeHub:
         self.version: Any = None
         self.rebuilds = 0
         self.ready: asyncio.Future[None] = self.loop.create_future()
-        self.changed: asyncio.Future[None] = self.loop.create_future()
+        # One future per waiting watcher, all resolved on a change: a watcher that leaves cancels only
+        # its own (a shared future would be cancelled with the first watcher's task).
+        self._waiters: set[asyncio.Future[None]] = set()
         self._dirty = asyncio.Event()
         # A fresh context: the hub outlives the request that started it, so it must not inherit that
         # request's thread-sensitive executor (asgiref) or its tenant scope.
@@ -118,16 +120,32 @@ class OfficeHub:
         if message == self.latest:
             return
         self.latest, self.version = message, state.get("version")
-        changed, self.changed = self.changed, self.loop.create_future()
-        changed.set_result(None)  # wakes every watcher at once
+        waiters, self._waiters = self._waiters, set()
+        for waiter in waiters:  # wakes every watcher at once
+            if not waiter.done():
+                waiter.set_result(None)
 
     async def next_change(self, seen: bytes, timeout: float) -> bytes | None:
         """The latest message once it differs from ``seen``; ``None`` after ``timeout`` seconds."""
         if self.latest is not seen:
             return self.latest
-        # asyncio.wait, unlike wait_for, never cancels the shared future on a timeout.
-        await asyncio.wait([self.changed], timeout=timeout)
+        # Not asyncio.wait on one shared future: that costs a waiter future, a callback on the shared
+        # future and a timeout per wake-up, and each heartbeat timeout removes its callback from a list
+        # as long as the number of watchers. Here: one future and one timer per wake-up.
+        waiter = self.loop.create_future()
+        self._waiters.add(waiter)
+        timer = self.loop.call_later(timeout, _wake, waiter)
+        try:
+            await waiter
+        finally:
+            timer.cancel()
+            self._waiters.discard(waiter)
         return self.latest if self.latest is not seen else None
+
+
+def _wake(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_result(None)
 
 
 _hubs: dict[tuple[asyncio.AbstractEventLoop, int], OfficeHub] = {}
