@@ -112,37 +112,37 @@ def test_it_serves_a_queue_from_the_console(
     assert session.counter.name == "Platz 1"
     assert console.page().context["current"] is None
 
-    assert "A001 is called to Platz 1." in console.press("call_next")
+    assert "A001 ist zu Platz 1 aufgerufen." in console.press("call_next")
     assert "A001" in console.page().content.decode()
     # Call again up to the office's limit of 2, then the button refuses with a clear message.
     console.press("recall")
-    assert "A001 is called again (2 of 2)." in console.press("recall")
+    assert "A001 ist erneut aufgerufen (2 von 2)." in console.press("recall")
     assert console.page().context["can_recall"] is False
-    assert any("as often as allowed" in m for m in console.press("recall"))
+    assert any("so oft wie erlaubt" in m for m in console.press("recall"))
     assert ticket("A001", office_a).recalls == 2
-    assert "A001 is marked as not present." in console.press("no_show")
+    assert "A001 ist als „nicht erschienen“ markiert." in console.press("no_show")
     assert ticket("A001", office_a).state == TicketState.NO_SHOW
 
     console.press("call_next")
-    assert "A002 is being served." in console.press("start")
-    assert "A002 is parked." in console.press("park")
+    assert "A002 wird bedient." in console.press("start")
+    assert "A002 ist geparkt." in console.press("park")
     console.press("call_next")
-    assert "A003 is finished." in console.press("finish")
+    assert "A003 ist abgeschlossen." in console.press("finish")
     parked = ticket("A002", office_a)
-    assert "A002 is called back to Platz 1." in console.press("resume_parked", ticket=parked.pk)
+    assert "A002 ist zu Platz 1 zurückgeholt." in console.press("resume_parked", ticket=parked.pk)
     console.press("start")
     # Transfer to the Kfz line at Platz 2: keeps its number, waits only for that counter.
     message = console.press(
         "transfer", **{"transfer-linie": lines["k"].pk, "transfer-ziel": counter(office_a, "Platz 2").pk}
     )
-    assert "A002 is transferred to Platz 2." in message
+    assert "A002 ist an Platz 2 weitergeleitet." in message
     moved = ticket("A002", office_a)
     assert (moved.state, moved.group_id, moved.target_counter_id) == (
         TicketState.WAITING,
         lines["k"].pk,
         counter(office_a, "Platz 2").pk,
     )
-    assert "Nobody is waiting for your lines." in console.press("call_next")
+    assert "In Ihren Warteschlangen wartet niemand." in console.press("call_next")
 
     # The statistics inputs are recorded.
     done = ticket("A003", office_a)
@@ -154,9 +154,9 @@ def test_it_serves_a_queue_from_the_console(
 
     console.press("pause")
     assert console.page().context["paused"] is True
-    assert any("paused" in m for m in console.press("call_next"))
+    assert any("pausiert" in m for m in console.press("call_next"))
     console.press("resume")
-    assert "You are signed out of Platz 1." in console.press("sign_out")
+    assert "Sie sind von Platz 1 abgemeldet." in console.press("sign_out")
     with scopes_disabled():
         assert not CounterSession.objects.filter(user=clerk_a, ended_at__isnull=True).exists()
     assert console.page().context["form"] is not None  # back at the sign-in form
@@ -171,7 +171,7 @@ def test_it_refuses_a_stale_form_so_a_double_press_never_skips_a_citizen(
     console.press("call_next", form=empty)
     # The same form again (a second press before the page reloaded): nothing happens.
     refused = console.press("call_next", form=empty)
-    assert any("changed meanwhile" in m and "A001" in m for m in refused)
+    assert any("inzwischen geändert" in m and "A001" in m for m in refused)
     assert ticket("A001", office_a).state == TicketState.CALLED
     assert ticket("A002", office_a).state == TicketState.WAITING
 
@@ -198,7 +198,7 @@ def test_it_refuses_actions_for_a_counter_session_that_is_not_the_clerk_s(
     theirs = colleague.shown()
     console = sign_in_at_console(staff_client(clerk_a), office_a, "Platz 1", [lines["a"]])
     refused = console.press("call_next", form=theirs)
-    assert any("no longer signed in" in m for m in refused)
+    assert any("nicht mehr angemeldet" in m for m in refused)
     assert ticket("A001", office_a).state == TicketState.WAITING
 
 
@@ -226,7 +226,7 @@ def test_it_shows_the_office_overview_and_draws_tickets_at_the_desk(
 
     response = client.post(url("overview", office_a), {"draw-linie": lines["a"].pk, "draw-barrierefrei": "on"})
     assert response.status_code == 302
-    assert "Ticket A003 is drawn for the line Pass und Ausweis." in texts(response)
+    assert "Wartenummer A003 ist für die Warteschlange Pass und Ausweis gezogen." in texts(response)
     drawn = ticket("A003", office_a)
     assert (drawn.source, drawn.needs_accessibility, drawn.state) == (TicketSource.STAFF, True, TicketState.WAITING)
 

@@ -105,5 +105,5 @@ def test_the_clerk_drives_the_console_by_keyboard_and_sees_the_queue_live(
     assert_no_axe_violations(page)
 
     page.goto(f"/backoffice/{office_a.municipality.slug}/warteschlange/{office_a.slug}/")
-    expect(page.locator('[data-line="a"] [data-line-estimate]')).to_have_text("20–45 min")
+    expect(page.locator('[data-line="a"] [data-line-estimate]')).to_have_text("20–45 Min.")
     assert_no_axe_violations(page)

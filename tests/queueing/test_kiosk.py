@@ -124,7 +124,7 @@ def test_it_draws_a_ticket_and_shows_the_printable_ticket(office_a):
     assert '<svg role="img"' in html and 'class="qr"' in html
     assert "data-auto-print" in html and f'data-return-url="{kiosk_url(office_a)}"' in html
     wait = html[html.index("<dd data-wait>") :]
-    assert wait[: wait.index("</dd>")].endswith("min")  # a range such as "about 10–25 min"
+    assert wait[: wait.index("</dd>")].endswith("Min.")  # a range such as "etwa 10–25 Min."
     assert "–" in wait[: wait.index("</dd>")]
 
 

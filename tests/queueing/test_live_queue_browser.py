@@ -139,7 +139,7 @@ def test_a_number_drawn_at_the_kiosk_is_called_live_on_the_display_and_the_phone
     assert dispatch_due().sent >= 1
     (delivery,) = push_service.wait_for_deliveries(1)
     assert push_service.rejections == []
-    assert delivery.payload["title"] == "A001: it is your turn"
+    assert delivery.payload["title"] == "A001: Sie sind an der Reihe"
     assert "Platz 1" in delivery.payload["body"]
     assert delivery.payload["url"].endswith(links.ticket_url(ticket, absolute=False))
     assert json.loads(json.dumps(delivery.claims))["aud"] == push_service.origin

@@ -48,7 +48,7 @@ def test_it_lists_every_office_of_the_kreis_with_status_waiting_and_lines(client
     html = client.get("/warteschlange/").content.decode()
     kaarst = _office_block(html, "Bürgerbüro Kaarst")
     assert "occupancy-office--open" in kaarst
-    assert "<dt>Waiting now</dt><dd>6</dd>" in kaarst
+    assert "<dt>Jetzt wartend</dt><dd>6</dd>" in kaarst
     assert 'href="/warteschlange/kaarst/rathaus/"' in kaarst
     assert "Personalausweis beantragen" in kaarst  # the services the line covers
     juechen = _office_block(html, "Bürgerbüro Jüchen")
@@ -73,7 +73,7 @@ def test_it_leaves_out_offices_that_do_not_offer_the_chosen_service(
         lines_b["k"].services.add(only_b)
     html = client.get("/warteschlange/?leistung=wohnsitz").content.decode()
     assert "Bürgerbüro Jüchen" in html and "Bürgerbüro Kaarst" not in html
-    assert "1 office does not offer this service" in html
+    assert "1 Standort bietet diese Leistung nicht" in html
 
 
 def test_it_computes_the_overview_once_per_ten_seconds(
@@ -98,7 +98,7 @@ def test_it_shows_a_closed_office_with_its_next_opening(
     html = client.get("/warteschlange/").content.decode()
     block = _office_block(html, "Bürgerbüro Kaarst")
     assert "occupancy-office--closed" in block
-    assert "opens Montag, 23. November, 08:00" in block
+    assert "öffnet Montag, 23. November, 08:00" in block
 
 
 def test_it_shows_an_office_live_with_lines_calls_counters_and_links(
@@ -113,7 +113,7 @@ def test_it_shows_an_office_live_with_lines_calls_counters_and_links(
     assert response.status_code == 200
     html = response.content.decode()
     assert 'data-field="waiting">5<' in html
-    assert f"{called.code} to Platz 1" in html
+    assert f"{called.code} zu Platz 1" in html
     assert 'data-field="open-counters">1<' in html
     assert 'data-stream-url="/warteschlange/kaarst/rathaus/live/"' in html
     assert "Pass und Ausweis" in html and "Personalausweis beantragen" in html

@@ -83,7 +83,7 @@ def test_it_updates_the_office_page_live_from_the_stream(
     first = counters.call_next(session)
     assert first is not None and first.pk != second.pk
     expect(waiting).to_have_text("1", timeout=5_000)
-    expect(page.locator('[data-field="calls"] li').first).to_contain_text(f"{first.code} to Platz 1")
+    expect(page.locator('[data-field="calls"] li').first).to_contain_text(f"{first.code} zu Platz 1")
     assert csp_errors == []
     page.context.close()
 

@@ -23,7 +23,7 @@ from tests.queueing.factories import queue_office, sign_in
 
 pytestmark = [pytest.mark.usefixtures("clock")]
 
-STALE = "changed meanwhile"
+STALE = "inzwischen geändert"
 
 
 def drawn(office: Office, line: ServiceGroup, count: int) -> list[Ticket]:
@@ -87,7 +87,7 @@ def test_it_refuses_an_action_on_a_ticket_that_is_no_longer_at_the_counter(
     assert (unchanged.state, unchanged.recalls, unchanged.group_id) == (TicketState.CALLED, 0, lines["a"].pk)
     assert event_count() == before
 
-    with pytest.raises(QueueError, match="There is no ticket now"):
+    with pytest.raises(QueueError, match="Jetzt ist dort keine Wartenummer"):
         counters.call_next(sign_in(clerk_a, office_a, "Platz 2", [lines["a"]]), expected_ticket_id=a2.pk)
 
     session = sign_in(clerk_a, office_a, "Platz 1", [lines["a"]])  # the sign-in moves A002 back in line

@@ -92,7 +92,7 @@ def test_it_puts_a_remote_ticket_in_line_at_once_where_the_office_allows_it(clie
 def test_it_refuses_a_draw_without_the_security_check(client: Client, office_a: Office) -> None:
     queue_office(office_a)
     response = client.post(draw_url(office_a), {"line": "a", "altcha": ""})
-    assert response.status_code == 200 and "security check" in response.content.decode()
+    assert response.status_code == 200 and "Sicherheitsprüfung" in response.content.decode()
     with scopes_disabled():
         assert not Ticket.objects.exists()
 
@@ -130,7 +130,7 @@ def test_it_checks_in_only_on_the_post_of_the_confirm_button(client: Client, off
     ticket = only_ticket()
     assert ticket.state == TicketState.WAITING and ticket.arrived_at == timezone.now()
     assert response.redirect_chain[-1][0] == ticket_url(ticket)
-    assert "You are checked in" in response.content.decode()
+    assert "Sie sind eingecheckt" in response.content.decode()
 
 
 def test_it_explains_a_forged_foreign_or_old_check_in_code(client: Client, office_a: Office, office_b: Office) -> None:
@@ -170,7 +170,7 @@ def test_it_shows_position_and_wait_in_the_page_and_in_status_json(client: Clien
     assert 0 <= status["low"] <= status["estimate"] <= status["high"]
     assert status["office"]["status"] == "open" and status["office"]["waiting"] == 2
     page = client.get(ticket_url(mine)).content.decode()
-    assert "1 person is ahead of you." in page and f"about {status['low']} to {status['high']} minutes" in page
+    assert "Vor Ihnen ist noch 1 Person." in page and f"etwa {status['low']} bis {status['high']} Minuten" in page
 
 
 def test_it_shows_the_counter_when_the_ticket_is_called(client: Client, office_a: Office, clerk_a: Any) -> None:
@@ -180,7 +180,9 @@ def test_it_shows_the_counter_when_the_ticket_is_called(client: Client, office_a
     status = client.get(ticket_url(mine, "queueing:ticket-status")).json()
     assert (status["state"], status["counter"], status["can_cancel"]) == ("called", "Platz 1", False)
     page = client.get(ticket_url(mine)).content.decode()
-    assert re.search(r'id="ticket-called" role="alert">\s*<p[^>]*>It is your turn: please go to Platz 1', page)
+    assert re.search(
+        r'id="ticket-called" role="alert">\s*<p[^>]*>Sie sind an der Reihe: Bitte gehen Sie jetzt zu Platz 1', page
+    )
 
 
 def test_it_answers_404_for_an_unknown_ticket(client: Client, office_a: Office) -> None:
@@ -194,9 +196,9 @@ def test_it_moves_a_ticket_back_and_gives_it_back_after_confirmation(client: Cli
     mine = tickets.draw_ticket(office_a, lines["a"], source=TicketSource.KIOSK)
     assert client.get(ticket_url(mine, "queueing:ticket-postpone")).status_code == 405
     moved = client.post(ticket_url(mine, "queueing:ticket-postpone"), follow=True)
-    assert "you will not be called before 09:40" in moved.content.decode()
+    assert "nicht vor 09:40 Uhr aufgerufen" in moved.content.decode()
     again = client.post(ticket_url(mine, "queueing:ticket-postpone"), follow=True)
-    assert "as often as allowed" in again.content.decode()
+    assert "so oft wie erlaubt" in again.content.decode()
     ticket = only_ticket()
     assert ticket.postpones == 1 and ticket.ready_at == timezone.now() + dt.timedelta(minutes=10)
 
@@ -211,12 +213,24 @@ def test_it_moves_a_ticket_back_and_gives_it_back_after_confirmation(client: Cli
 @pytest.mark.parametrize(
     ("data", "field", "message"),
     [
-        ({"kind": "minutes", "minutes": ""}, "minutes", "Please enter how many minutes before your turn."),
-        ({"kind": "minutes", "minutes": "500"}, "minutes", "Please enter at most 120 minutes."),
-        ({"kind": "positions", "positions": ""}, "positions", "Please enter how many people may be ahead of you."),
-        ({"kind": "", "minutes": "10"}, "kind", "Please choose minutes or people ahead."),
-        ({"kind": "minutes", "minutes": "10", "phone": "02131 123456"}, "phone", "Please enter a German mobile number"),
-        ({"kind": "minutes", "minutes": "10", "email": "nope"}, "email", "Please enter a valid e-mail address"),
+        ({"kind": "minutes", "minutes": ""}, "minutes", "Bitte geben Sie an, wie viele Minuten vor Ihrem Aufruf."),
+        ({"kind": "minutes", "minutes": "500"}, "minutes", "Bitte geben Sie höchstens 120 Minuten ein."),
+        (
+            {"kind": "positions", "positions": ""},
+            "positions",
+            "Bitte geben Sie an, wie viele Personen noch vor Ihnen sein dürfen.",
+        ),
+        ({"kind": "", "minutes": "10"}, "kind", "Bitte wählen Sie Minuten oder Personen vor Ihnen."),
+        (
+            {"kind": "minutes", "minutes": "10", "phone": "02131 123456"},
+            "phone",
+            "Bitte geben Sie eine deutsche Mobilfunknummer ein",
+        ),
+        (
+            {"kind": "minutes", "minutes": "10", "email": "nope"},
+            "email",
+            "Bitte geben Sie eine gültige E-Mail-Adresse ein",
+        ),
     ],
 )
 def test_it_explains_what_is_wrong_in_the_alert_form(
@@ -294,7 +308,7 @@ def test_it_pushes_the_pre_call_alert_to_the_subscribed_browser(
     assert dispatch_due().sent == 1
     (delivery,) = push_service.wait_for_deliveries(1)
     assert push_service.rejections == []
-    assert delivery.payload["title"] == "A004: your turn is coming up"
+    assert delivery.payload["title"] == "A004: Sie sind bald an der Reihe"
     assert delivery.payload["url"].endswith(ticket_url(mine))
     assert delivery.claims["aud"] == push_service.origin
 
