@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class TicketState(models.TextChoices):
@@ -10,7 +11,7 @@ class TicketState(models.TextChoices):
     PARKED = "parked", _("parked")
     DONE = "done", _("done")
     NO_SHOW = "no_show", _("did not come when called")
-    CANCELLED = "cancelled", _("cancelled")
+    CANCELLED = "cancelled", pgettext_lazy("queue ticket", "cancelled")
     EXPIRED = "expired", _("expired at closing time")
 
 
@@ -41,7 +42,7 @@ class Priority(models.IntegerChoices):
 
 
 class TicketEventKind(models.TextChoices):
-    DRAWN = "drawn", _("drawn")
+    DRAWN = "drawn", pgettext_lazy("queue ticket", "drawn")
     CHECKED_IN = "checked_in", _("checked in")
     CALLED = "called", _("called")
     RECALLED = "recalled", _("called again")
@@ -52,7 +53,7 @@ class TicketEventKind(models.TextChoices):
     POSTPONED = "postponed", _("moved back")
     FINISHED = "finished", _("finished")
     NO_SHOW = "no_show", _("no-show")
-    CANCELLED = "cancelled", _("cancelled")
+    CANCELLED = "cancelled", pgettext_lazy("queue ticket", "cancelled")
     EXPIRED = "expired", _("expired")
     ALERTED = "alerted", _("pre-call alert sent")
 

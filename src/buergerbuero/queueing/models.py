@@ -13,6 +13,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from buergerbuero.core.tenancy import TenantManager
 
@@ -135,7 +136,7 @@ class Ticket(models.Model):
     clerk = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    created_at = models.DateTimeField(_("drawn at"))
+    created_at = models.DateTimeField(pgettext_lazy("queue ticket", "drawn at"))
     arrived_at = models.DateTimeField(_("arrived at"), null=True, blank=True)
     queued_at = models.DateTimeField(_("in line since"), null=True, blank=True, db_index=True)
     ready_at = models.DateTimeField(_("can be called from"), null=True, blank=True)
@@ -206,7 +207,7 @@ class TicketEvent(models.Model):
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("kind"), max_length=20, choices=TicketEventKind.choices)
-    at = models.DateTimeField(_("at"))
+    at = models.DateTimeField(pgettext_lazy("queue ticket event", "at"))
     counter = models.ForeignKey("tenants.Counter", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
