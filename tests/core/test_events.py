@@ -1,6 +1,6 @@
 """The event bus: after commit, never on rollback, in every process, and a resync after a lost connection.
 
-Each test runs its async side in its own event loop (``asyncio.run``) and publishes from a thread
+Each test runs its async side in its own event loop (``asyncio.run`` in a thread of its own) and publishes from a thread
 with its own database connection, as a view or task would. The memory backend runs on any database;
 the PostgreSQL backend only when the tests run on PostgreSQL.
 """
@@ -18,6 +18,7 @@ import pytest
 from django.db import connection, connections, transaction
 
 from buergerbuero.core import events
+from tests.harness.loops import run_in_own_loop
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -54,7 +55,7 @@ async def next_event(subscription: events.Subscription, timeout: float = 5.0) ->
 
 
 def run(scenario: Callable[[], Awaitable[None]]) -> None:
-    asyncio.run(scenario())  # type: ignore[arg-type]
+    run_in_own_loop(scenario)
 
 
 def test_it_delivers_after_commit_and_nothing_on_rollback(bus: str) -> None:

@@ -28,6 +28,7 @@ from buergerbuero.queueing import live
 from buergerbuero.queueing.events import announce
 from buergerbuero.queueing.views import stream
 from buergerbuero.tenants.models import Office
+from tests.harness.loops import run_in_own_loop
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -79,7 +80,7 @@ async def in_thread(publish: Callable[[], None]) -> None:
 
 
 def run(scenario: Callable[[], Awaitable[None]]) -> None:
-    asyncio.run(scenario())  # type: ignore[arg-type]
+    run_in_own_loop(scenario)
 
 
 def test_it_shares_one_subscription_and_one_rebuild_among_all_watchers(office_a: Office) -> None:

@@ -87,7 +87,8 @@ _FOLDED = re.compile(r"([aou])e")
 @lru_cache(maxsize=200_000)
 def fold(word: str) -> str:
     """One word (or text) in the form the index compares: lower case, umlauts and ``ae/oe/ue`` folded, no accents."""
-    text = word.casefold().translate(_UMLAUTS)
+    # NFKC first: compatibility characters such as "ℇ" become letters ("Ɛ") that casefold can lower.
+    text = unicodedata.normalize("NFKC", word).casefold().translate(_UMLAUTS)
     text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
     folded = _FOLDED.sub(r"\1", text)
     while folded != text:  # "äe" → "aee" → "ae" → "a": fold until nothing changes, so fold(fold(x)) == fold(x)
