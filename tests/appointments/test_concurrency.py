@@ -76,7 +76,10 @@ def storm(tasks: Sequence[Callable[[], T]]) -> list[T]:
                         index = todo.get_nowait()
                     except queue.Empty:
                         return
-                    results[index] = tasks[index]()
+                    try:
+                        results[index] = tasks[index]()
+                    finally:
+                        connection.close()  # like a request: give the pooled connection back after each task
         except BaseException as error:  # reported in the main thread
             errors.append(error)
         finally:
