@@ -38,7 +38,6 @@ from django.db.models import Q
 from django.utils import timezone
 
 from buergerbuero.accounts.models import User
-from buergerbuero.appointments.closures import closed_dates
 from buergerbuero.appointments.models import ServiceGroup
 from buergerbuero.catalog.models import Service
 from buergerbuero.queueing import selectors
@@ -46,7 +45,7 @@ from buergerbuero.queueing.constants import RemoteTickets, TicketSource, TicketS
 from buergerbuero.queueing.models import CounterSession, QueueSettings, Ticket, TicketSequence
 from buergerbuero.queueing.services import QueueError, counters, tickets
 from buergerbuero.queueing.simulation import ArrivalProfile, arrival_profile_from_waits
-from buergerbuero.tenants.models import ClosingDay, Counter, Office, OpeningHours
+from buergerbuero.tenants.models import Counter, Office
 
 Progress = Callable[[str], None]
 
@@ -124,26 +123,10 @@ def _load_history(
         return 0
     out = _Finished()
     clerks = _clerks(office)
-    opening = _opening_days(office, today - timedelta(days=HISTORY_DAYS), today - timedelta(days=1))
+    opening = selectors.opening_days(office, today - timedelta(days=HISTORY_DAYS), today - timedelta(days=1))
     for day, intervals in opening.items():
         _simulate_day(office, groups, clerks, profile, day, intervals, None, rng, out)
     return _write(office, out)
-
-
-def _opening_days(office: Office, first: date, last: date) -> dict[date, list[tuple[datetime, datetime]]]:
-    """``selectors.opening_today`` for every day from ``first`` to ``last`` in three queries, not two a day."""
-    local = ClosingDay.objects.filter(office=office, date__range=(first, last)).values_list("date", flat=True)
-    closed = closed_dates(office.municipality.district.state_code, first, last, local)
-    hours: dict[int, list[OpeningHours]] = {}
-    for entry in OpeningHours.objects.filter(office=office).order_by("opens"):
-        hours.setdefault(entry.weekday, []).append(entry)
-    tz = timezone.get_current_timezone()
-    days = (first + timedelta(days=n) for n in range((last - first).days + 1))
-    return {
-        day: [(datetime.combine(day, h.opens, tzinfo=tz), datetime.combine(day, h.closes, tzinfo=tz)) for h in open_]
-        for day in days
-        if day not in closed and (open_ := hours.get(day.weekday()))
-    }
 
 
 def _clerks(office: Office) -> list[User]:

@@ -44,6 +44,7 @@ __all__ = [
     "OfficeStatus",
     "live_queue",
     "office_live_state",
+    "opening_days",
     "opening_today",
     "queue_settings",
     "queue_status",
@@ -66,14 +67,25 @@ def queue_settings(office: Office) -> QueueSettings:
 
 def opening_today(office: Office, day: date) -> list[tuple[datetime, datetime]]:
     """The office's opening intervals on ``day`` (none on holidays and closing days)."""
+    return opening_days(office, day, day).get(day, [])
+
+
+def opening_days(office: Office, first: date, last: date) -> dict[date, list[tuple[datetime, datetime]]]:
+    """The office's opening intervals on every open day from ``first`` to ``last`` (holidays of the
+    Land and the office's closing days left out), read in three queries however long the range."""
     with scopes_disabled():
-        local = ClosingDay.objects.filter(office=office, date=day).values_list("date", flat=True)
-        state = office.municipality.district.state_code
-        if day in closed_dates(state, day, day, local):
-            return []
-        hours = OpeningHours.objects.filter(office=office, weekday=day.weekday()).order_by("opens")
-        tz = timezone.get_current_timezone()
-        return [(datetime.combine(day, h.opens, tzinfo=tz), datetime.combine(day, h.closes, tzinfo=tz)) for h in hours]
+        local = ClosingDay.objects.filter(office=office, date__range=(first, last)).values_list("date", flat=True)
+        closed = closed_dates(office.municipality.district.state_code, first, last, local)
+        hours: dict[int, list[OpeningHours]] = defaultdict(list)
+        for entry in OpeningHours.objects.filter(office=office).order_by("opens"):
+            hours[entry.weekday].append(entry)
+    tz = timezone.get_current_timezone()
+    days = (first + timedelta(days=n) for n in range((last - first).days + 1))
+    return {
+        day: [(datetime.combine(day, h.opens, tzinfo=tz), datetime.combine(day, h.closes, tzinfo=tz)) for h in open_]
+        for day in days
+        if day not in closed and (open_ := hours.get(day.weekday()))
+    }
 
 
 @dataclass(frozen=True)

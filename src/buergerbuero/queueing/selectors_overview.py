@@ -18,7 +18,7 @@ from buergerbuero.core.tenancy import scopes_disabled
 from buergerbuero.tenants.models import Office
 
 from .constants import QueueStatus
-from .selectors import office_live_state, opening_today
+from .selectors import office_live_state, opening_days
 
 __all__ = [
     "LineRow",
@@ -164,8 +164,5 @@ def next_opening(office: Office, now: datetime) -> datetime | None:
     """The next start of an opening interval after ``now`` within ``LOOKAHEAD_DAYS`` (holidays and
     closing days skipped)."""
     today = timezone.localdate(now)
-    for offset in range(LOOKAHEAD_DAYS + 1):
-        for start, _end in opening_today(office, today + timedelta(days=offset)):
-            if start > now:
-                return start
-    return None
+    days = opening_days(office, today, today + timedelta(days=LOOKAHEAD_DAYS))
+    return next((start for day in sorted(days) for start, _end in days[day] if start > now), None)
