@@ -121,11 +121,25 @@ class LiveQueue:
     sessions: list[CounterSession]
     walk_in: dict[str, WaitPrediction]
     recent_calls: list[Ticket]
+    settings: QueueSettings
+    opening: list[tuple[datetime, datetime]]  #: today's opening intervals
 
 
 def live_queue(office: Office, now: datetime | None = None, *, predict: bool = True) -> LiveQueue:
     """Read the queue once and predict every waiting ticket's wait (and a walk-in's per line)."""
     now = now or timezone.now()
+    settings = queue_settings(office)
+    return _read_queue(office, now, settings, opening_today(office, timezone.localdate(now)), predict=predict)
+
+
+def _read_queue(
+    office: Office,
+    now: datetime,
+    settings: QueueSettings,
+    opening: list[tuple[datetime, datetime]],
+    *,
+    predict: bool,
+) -> LiveQueue:
     day = timezone.localdate(now)
     with scopes_disabled():
         groups = list(ServiceGroup.objects.filter(office=office).prefetch_related("counters", "services"))
@@ -160,6 +174,8 @@ def live_queue(office: Office, now: datetime | None = None, *, predict: bool = T
         sessions=sessions,
         walk_in={},
         recent_calls=recent,
+        settings=settings,
+        opening=opening,
     )
     if predict:
         _predict(queue)
@@ -180,8 +196,10 @@ def queue_status(office: Office, now: datetime | None = None, *, queue: LiveQueu
     day or every line has stopped.
     """
     now = now or timezone.now()
-    settings = queue_settings(office)
-    intervals = opening_today(office, timezone.localdate(now))
+    if queue is not None:
+        settings, intervals = queue.settings, queue.opening
+    else:
+        settings, intervals = queue_settings(office), opening_today(office, timezone.localdate(now))
     if not settings.is_active or not intervals:
         return OfficeStatus(QueueStatus.CLOSED)
     opens, closes = intervals[0][0], intervals[-1][1]
@@ -190,7 +208,7 @@ def queue_status(office: Office, now: datetime | None = None, *, queue: LiveQueu
         return OfficeStatus(QueueStatus.CLOSED, opens_at=_next_opening(intervals, now), closes_at=closes)
     if settings.stopped_on == timezone.localdate(now):
         return OfficeStatus(QueueStatus.TICKET_STOP, opens, closes, stop_reason=settings.stop_reason)
-    walk_in = (queue or live_queue(office, now)).walk_in
+    walk_in = (queue or _read_queue(office, now, settings, intervals, predict=True)).walk_in
     serve_until = closes + timedelta(minutes=settings.serve_out_minutes)
     minutes_left = (serve_until - now).total_seconds() / 60
     stopped = frozenset(
@@ -270,11 +288,9 @@ def office_live_state(office_id: int, now: datetime | None = None) -> dict[str, 
 
 def _predict(queue: LiveQueue) -> None:
     now_min = _minutes(queue.now)
-    settings = queue_settings(queue.office)
-    intervals = opening_today(queue.office, timezone.localdate(queue.now))
     closes_at = None
-    if intervals:
-        closes_at = _minutes(intervals[-1][1]) + settings.serve_out_minutes
+    if queue.opening:
+        closes_at = _minutes(queue.opening[-1][1]) + queue.settings.serve_out_minutes
     keys_by_group: dict[int, set[str]] = defaultdict(set)
     for line in queue.waiting:
         keys_by_group[line.ticket.group_id].add(line.service_key)
