@@ -43,6 +43,19 @@ def envint(name: str, default: int) -> int:
         raise ImproperlyConfiguredEnv(f"{name} must be an integer, got {raw!r}") from None
 
 
+def envfloat(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ImproperlyConfiguredEnv(f"{name} must be a number (e.g. 0.5), got {raw!r}") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ImproperlyConfiguredEnv(f"{name} must be a finite number, got {raw!r}")
+    return value
+
+
 def envlist(name: str, default: list[str]) -> list[str]:
     raw = os.environ.get(name)
     if raw is None:

@@ -9,7 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 
-from .outbox import register_handler
+from .outbox import current_delivery, register_handler
 
 
 def send_email(payload: Mapping[str, Any]) -> None:
@@ -38,13 +38,18 @@ def deliver_email(
     attachments: Iterable[tuple[str, str, bytes]] = (),
 ) -> None:
     """Send one e-mail now through Django's mail backend; ``attachments``: (file name, content type,
-    content). Only outbox handlers call this: everything else queues."""
+    content). Only outbox handlers call this: everything else queues.
+
+    The ``Message-ID`` is the outbox message's idempotency key, so every attempt (and a resend) of
+    the same outbox message is recognisably the same e-mail."""
+    delivery = current_delivery()
     message = EmailMultiAlternatives(
         subject=subject,
         body=body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=list(to),
         reply_to=list(reply_to) or None,
+        headers={"Message-ID": delivery.idempotency_key} if delivery is not None else None,
     )
     if html:
         message.attach_alternative(html, "text/html")

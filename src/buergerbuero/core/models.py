@@ -60,7 +60,18 @@ class OutboxMessage(models.Model):
         help_text=_("The same key is enqueued only once, e.g. reminder:<appointment>."),
     )
     state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.PENDING)
+    # Who may see the message in the back office (failed deliveries, resend) and what it is about.
+    municipality = models.ForeignKey(
+        "tenants.Municipality", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    label = models.CharField(
+        _("description"), max_length=300, blank=True, help_text=_("e.g. receipt 32.11/2026/000123 to the citizen")
+    )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    # The dispatcher sending it right now (``core.outbox``): until ``claimed_until`` no other run takes
+    # it; a worker that died leaves an expired claim that the next run takes over.
+    claimed_until = models.DateTimeField(_("claimed until"), null=True, blank=True)
+    claim_token = models.UUIDField(_("claim token"), null=True, blank=True)
     next_attempt_at = models.DateTimeField(_("next attempt at"), db_index=True)
     last_error = models.TextField(_("last error"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)

@@ -56,6 +56,11 @@ DEFAULT_SCHEDULE: tuple[tuple[str, int], ...] = (
     # A safety net: each commit that queues a message already kicks a dispatch (core.outbox).
     ("buergerbuero.core.tasks.dispatch_outbox", 60),
     ("buergerbuero.catalog.tasks.sync_catalog_feeds", 3600),
+    ("buergerbuero.applications.tasks.delete_orphan_attachments", 3600),
+    # Privacy: personal data of old tickets and appointments is erased daily (idempotent).
+    ("buergerbuero.analytics.tasks.anonymise_old_personal_data", 86400),
+    # Forecasts of the next 14 days: hourly, but each office only once a day (the first run after midnight).
+    ("buergerbuero.analytics.tasks.recompute_office_forecasts", 3600),
 )
 
 

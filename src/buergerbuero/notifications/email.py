@@ -5,9 +5,13 @@ from __future__ import annotations
 import base64
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from buergerbuero.core.models import OutboxMessage
 from buergerbuero.core.outbox import enqueue
+
+if TYPE_CHECKING:
+    from buergerbuero.tenants.models import Municipality
 
 __all__ = ["Attachment", "queue_email"]
 
@@ -27,6 +31,8 @@ def queue_email(
     html: str = "",
     attachments: Iterable[Attachment] = (),
     dedupe_key: str | None = None,
+    municipality: Municipality | None = None,
+    label: str = "",
 ) -> OutboxMessage | None:
     """Queue one e-mail in the current transaction; ``None`` if ``dedupe_key`` was queued before."""
     payload = {
@@ -43,4 +49,4 @@ def queue_email(
             for a in attachments
         ],
     }
-    return enqueue("email", payload, dedupe_key=dedupe_key)
+    return enqueue("email", payload, dedupe_key=dedupe_key, municipality=municipality, label=label)
