@@ -219,16 +219,18 @@ def proceed_steps(
     assurance_label: str,
     origin_url: str = "",
     has_offices: bool = True,
+    form_url: str = "",
 ) -> list[Step]:
     """How to proceed, most convenient first: online, appointment, walk-in, post.
 
-    An imported service is applied for where it comes from (``origin_url``).
+    An imported service is applied for where it comes from (``origin_url``). Online, the platform's own
+    form (``form_url``) comes before the variant's ``online_url``.
     """
     steps: list[Step] = []
     if origin_url:
         steps.append(Step("origin", _("Apply through the installation this service comes from."), origin_url))
     if variant.online_application:
-        url = variant.online_url
+        url = form_url or variant.online_url
         text = _("Apply online. You log in with your citizen account at the level of assurance “%(level)s”.") % {
             "level": assurance_label
         }

@@ -21,6 +21,7 @@ from .checklist import Checklist, build_checklist
 from .constants import Level
 from .geo import PostcodeError, clean_postcode
 from .models import Category, LifeSituation, OfferingHours, PostcodeArea, Service, ServiceOffering
+from .online_forms import online_form_urls
 from .responsibility import (
     Place,
     PlaceResolution,
@@ -41,6 +42,7 @@ from .versioning import catalog_version
 __all__ = [
     "HOME_SESSION_KEY",
     "SEARCH_PAGE_SIZE",
+    "OnlineOffer",
     "SearchCatalog",
     "SearchItem",
     "availability_map",
@@ -56,6 +58,7 @@ __all__ = [
     "municipality_by_ags",
     "offering_of",
     "offerings_by_service",
+    "online_offers",
     "postcode_places",
     "resolve_postcode",
     "responsibility_for",
@@ -239,10 +242,33 @@ def responsibility_for(service: Service, municipality: Municipality) -> Responsi
             assurance_label=str(AssuranceLevel(service.online_assurance).label),
             origin_url=service.origin_url,
             has_offices=bool(offices),
+            form_url=online_form_urls().get(service.pk, "") if shown.online_application else "",
         )
         if status == Status.RESOLVED
         else [],
     )
+
+
+@dataclass(frozen=True)
+class OnlineOffer:
+    """A service residents of a municipality can apply for online here, and where its form starts."""
+
+    variant: ServiceVariant
+    url: str
+
+
+def online_offers(municipality: Municipality) -> list[OnlineOffer]:
+    """The services residents of ``municipality`` can apply for with this platform's online forms: those
+    with a published form whose responsible offering takes them online, by name."""
+    urls = online_form_urls()
+    if not urls:
+        return []
+    offers = []
+    for service in Service.objects.filter(pk__in=urls.keys()):
+        responsibility = responsibility_for(service, municipality)
+        if responsibility.is_offered and responsibility.variant.online_application:
+            offers.append(OnlineOffer(responsibility.variant, urls[service.pk]))
+    return sorted(offers, key=lambda offer: offer.variant.name.casefold())
 
 
 def _official(municipality: Municipality) -> str:

@@ -8,7 +8,6 @@ checklist the edited requirements would produce for sample answers.
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 from django.contrib import messages
@@ -22,8 +21,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from buergerbuero.accounts.constants import Role
-from buergerbuero.accounts.permissions import StaffRequest, roles_allow, staff_login_required, staff_view
-from buergerbuero.accounts.selectors import is_district_admin, staff_roles_in
+from buergerbuero.accounts.permissions import StaffRequest, roles_allow, staff_view
+from buergerbuero.accounts.permissions import kreis_admin_view as kreis_admin_view  # still imported from here
+from buergerbuero.accounts.selectors import staff_roles_in
 from buergerbuero.tenants.models import Municipality
 
 from ..checklist import build_checklist, parse_answers, questions_of
@@ -52,21 +52,6 @@ PAGE_SIZE = 50
 ANSWER_PREFIX = "answer-"
 _REQUIREMENTS_PREFIX = "requirements"
 _HOURS_PREFIX = "hours"
-
-
-def kreis_admin_view(view: Any) -> Any:
-    """Guard a page of the Kreis catalogue: signed-in Kreis administrators only, a 404 for other staff."""
-
-    @staff_login_required
-    @functools.wraps(view)
-    def guarded(request: StaffRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not is_district_admin(request.user):
-            raise Http404
-        response: HttpResponse = view(request, *args, **kwargs)
-        return response
-
-    guarded.staff_roles = frozenset({Role.DISTRICT_ADMIN})  # type: ignore[attr-defined]
-    return guarded
 
 
 def _filter_form(request: HttpRequest) -> tuple[ServiceFilterForm, dict[str, str]]:

@@ -21,6 +21,7 @@ from ..constants import Channel, Level
 from ..fees import describe
 from ..geo import ATTRIBUTION, PostcodeError, clean_postcode
 from ..models import Category, LifeSituation, Service
+from ..online_forms import online_form_urls
 from ..responsibility import Place, PlaceStatus, Responsibility, outside_message
 from ..selectors import (
     HOME_SESSION_KEY,
@@ -170,6 +171,7 @@ def service_detail(request: HttpRequest, service_slug: str, municipality_slug: s
             "service": service,
             "variant": shown,
             "available": available,
+            "online_form_url": online_form_urls().get(service.pk, "") if shown.online_application and available else "",
             "fee_text": describe(shown.fee) if shown.fee else "",
             "channels": [channel_labels[channel] for channel in shown.channels],
             "assurance": AssuranceLevel(service.online_assurance).label,

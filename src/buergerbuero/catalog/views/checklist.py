@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from buergerbuero.analytics.checklist_uses import note_checklist_completed
 from buergerbuero.portal.branding import municipality_page
 from buergerbuero.tenants.models import Municipality
 from buergerbuero.tenants.selectors import current_district
@@ -77,6 +78,10 @@ def checklist(request: HttpRequest, service_slug: str, municipality_slug: str | 
     page = _load(request, service_slug, municipality_slug)
     page_url, pdf_url = _urls(page)
     home = home_municipality(request) if page.municipality is None else None
+    if page.submitted and page.show_result:  # the Digitalisierungscheck counts completed checklists
+        note_checklist_completed(
+            request, municipality=page.municipality or home, service=page.service, answers=page.query
+        )
     home_url = ""
     if home is not None:
         home_url = reverse(
@@ -120,6 +125,9 @@ def checklist_pdf(request: HttpRequest, service_slug: str, municipality_slug: st
         response["Location"] = page_url.split("?", 1)[0] + (f"?{raw_query}" if raw_query else "")
         return response
     page_url, _pdf = _urls(page)
+    note_checklist_completed(
+        request, municipality=page.municipality or home_municipality(request), service=page.service, answers=page.query
+    )
     district = current_district()
     pdf = render_pdf(
         "catalog/checklist/checklist_pdf.html",

@@ -1,0 +1,1 @@
+"""FIT-Connect: metadata, envelope export, JWE encryption and the Submission API sender."""
