@@ -8,5 +8,6 @@ pytest_plugins = [
     "tests.harness.staff",
     "tests.harness.oidc",
     "tests.harness.push_service",
+    "tests.harness.fitconnect_fake",
     "tests.harness.asgi",
 ]

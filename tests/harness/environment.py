@@ -8,3 +8,5 @@ os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBa
 os.environ.setdefault("STAFF_OTP_REQUIRED", "true")
 os.environ.setdefault("STATIC_MANIFEST", "false")
 os.environ.setdefault("WEBPUSH_VAPID_DEV_KEY", "true")
+# The demo loads in tests with two weeks of history instead of a year (tests/demo/test_history.py asks for more).
+os.environ.setdefault("DEMO_HISTORY_DAYS", "14")

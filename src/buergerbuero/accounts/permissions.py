@@ -28,11 +28,12 @@ from buergerbuero.tenants.selectors import municipality_by_slug
 
 from .constants import Role
 from .models import User
-from .selectors import staff_roles_in
+from .selectors import is_district_admin, staff_roles_in
 
 __all__ = [
     "SecondFactorStep",
     "StaffRequest",
+    "kreis_admin_view",
     "roles_allow",
     "second_factor_step",
     "staff_login_required",
@@ -43,9 +44,11 @@ View = Callable[..., HttpResponse]
 
 
 class StaffRequest(HttpRequest):
-    """The request a guarded view receives: ``user`` is a signed-in staff member."""
+    """The request a guarded view receives: ``user`` is a signed-in staff member; ``staff_roles`` (set by
+    :func:`staff_view`) the roles they hold in the view's municipality."""
 
     user: User
+    staff_roles: frozenset[str]
 
 
 # --- second factor -------------------------------------------------------------------------------
@@ -91,6 +94,21 @@ def staff_login_required(view: View) -> View:
     return guarded
 
 
+def kreis_admin_view(view: View) -> View:
+    """Guard a Kreis-wide back-office page (the catalogue, the Kreis's statistics): signed-in Kreis
+    administrators only, a 404 for other staff."""
+
+    @staff_login_required
+    @functools.wraps(view)
+    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not is_district_admin(request.user):
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    guarded.staff_roles = frozenset({Role.DISTRICT_ADMIN})  # type: ignore[attr-defined]
+    return guarded
+
+
 # --- municipality views -----------------------------------------------------------------------------
 
 
@@ -127,8 +145,10 @@ def staff_view(*, roles: Iterable[Role] | None = None) -> Callable[[View], View]
             municipality = municipality_by_slug(municipality_slug)  # 404 for an unknown slug
             if not scope.allows(municipality.pk):
                 raise Http404
-            if not roles_allow(staff_roles_in(request.user, municipality), required):
+            held = frozenset(staff_roles_in(request.user, municipality))
+            if not roles_allow(held, required):
                 raise Http404
+            request.staff_roles = held  # type: ignore[attr-defined]  # the view needs not ask again
             return view(request, *args, municipality=municipality, **kwargs)
 
         guarded.staff_roles = required  # type: ignore[attr-defined]

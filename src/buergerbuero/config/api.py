@@ -18,3 +18,5 @@ api.add_router("/", tenants_router)
 api.add_router("/", catalog_router)
 api.add_router("/appointments/", appointments_router)
 api.add_router("/queue/", "buergerbuero.queueing.api.router")
+api.add_router("/", "buergerbuero.applications.api.router")  # staff: /api/backoffice/{municipality}/cases
+api.add_router("/opendata/", "buergerbuero.analytics.api.router")  # open data: monthly statistics per office

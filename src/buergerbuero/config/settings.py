@@ -7,6 +7,7 @@ settings per municipality and office live in the database instead.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from typing import Any
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from buergerbuero.core.env import ImproperlyConfiguredEnv, envbool, envint, envlist, envstr
+from buergerbuero.core.env import ImproperlyConfiguredEnv, envbool, envfloat, envint, envlist, envstr
 
 SRC_DIR = Path(__file__).resolve().parent.parent
 BASE_DIR = SRC_DIR.parent.parent
@@ -49,6 +50,8 @@ INSTALLED_APPS = [
     "buergerbuero.catalog",
     "buergerbuero.appointments",
     "buergerbuero.queueing",
+    "buergerbuero.applications",
+    "buergerbuero.payments",
     "buergerbuero.portal",
     "buergerbuero.analytics",
     "buergerbuero.demo",
@@ -228,6 +231,8 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 MEDIA_ROOT = VAR_DIR / "media"
+# Citizens' uploads: outside the web root, served only by views that check who asks.
+PRIVATE_MEDIA_ROOT = Path(envstr("PRIVATE_MEDIA_ROOT", str(VAR_DIR / "private")))
 # Production serves hashed, compressed files collected by `collectstatic`; the demo and the
 # tests serve them straight from the apps' static folders.
 STATIC_MANIFEST = envbool("STATIC_MANIFEST", not DEBUG)
@@ -246,12 +251,17 @@ WHITENOISE_AUTOREFRESH = DEBUG
 EMAIL_BACKEND = envstr("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = envstr("EMAIL_HOST", "127.0.0.1")
 EMAIL_PORT = envint("EMAIL_PORT", 25)
+# Seconds an SMTP connection may take (a hung server must not outlast the outbox claim below).
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 30)
 EMAIL_FILE_PATH = VAR_DIR / "mail"
 DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "buergerbuero@example.org")
 
 # The transactional outbox (core/outbox.py): attempts per message and the first retry delay (doubling).
 OUTBOX_MAX_ATTEMPTS = envint("OUTBOX_MAX_ATTEMPTS", 8)
 OUTBOX_BACKOFF_SECONDS = envint("OUTBOX_BACKOFF_SECONDS", 30)
+# How long a dispatcher owns a message it is sending; a worker killed mid-send leaves a claim that
+# another run takes over after this. Longer than any transport timeout (mail, hand-offs).
+OUTBOX_CLAIM_SECONDS = envint("OUTBOX_CLAIM_SECONDS", 300)
 
 # Web Push (notifications/webpush.py, docs/notifications.md). The VAPID private key: the raw 32-byte
 # P-256 key in base64url (`manage.py vapid_keys`) or PEM. Unset: with WEBPUSH_VAPID_DEV_KEY (on in
@@ -293,3 +303,94 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
     },
 }
+
+
+# --- Online applications -------------------------------------------------------------------------
+# Uploads: the defaults of a form's file fields (a field may ask for less, never for more).
+ATTACHMENT_MAX_MB = envint("ATTACHMENT_MAX_MB", 10)
+ATTACHMENT_MAX_FILES = envint("ATTACHMENT_MAX_FILES", 10)
+ATTACHMENT_MAX_IMAGE_PIXELS = envint("ATTACHMENT_MAX_IMAGE_PIXELS", 40_000_000)
+# The virus scanner hook: a dotted path to a class with ``scan(path) -> ScanResult``; the default scans nothing.
+ATTACHMENT_SCANNER = envstr("ATTACHMENT_SCANNER", "buergerbuero.applications.scanning.NoopScanner")
+# For ``buergerbuero.applications.scanning.ClamdScanner``: clamd's socket (unix:///path or tcp://host:port).
+ATTACHMENT_CLAMD_ADDRESS = envstr("ATTACHMENT_CLAMD_ADDRESS", "unix:///run/clamav/clamd.ctl")
+ATTACHMENT_CLAMD_TIMEOUT = envint("ATTACHMENT_CLAMD_TIMEOUT", 30)
+# The payment provider: the built-in demo provider, or ePayBL / pmPayment / a bank's gateway by dotted path.
+PAYMENT_PROVIDER = envstr("PAYMENT_PROVIDER", "buergerbuero.payments.providers.DemoProvider")
+
+# --- Hand-offs: XGewerbeanzeige --------------------------------------------------------------------
+# Each Gewerbeanzeige goes as an XGewerbeanzeige 2.2 message to the recipients of § 14 GewO
+# (``applications/recipients.py``). Transport: "files" writes <XGEWERBEANZEIGE_DIR>/<recipient>/<uuid>.xml
+# (for a Verteilplattform that collects them); "http" POSTs each message to XGEWERBEANZEIGE_ENDPOINT.
+XGEWERBEANZEIGE_TRANSPORT = envstr("XGEWERBEANZEIGE_TRANSPORT", "files")
+if XGEWERBEANZEIGE_TRANSPORT not in ("files", "http"):
+    raise ImproperlyConfiguredEnv("XGEWERBEANZEIGE_TRANSPORT must be 'files' or 'http'")
+XGEWERBEANZEIGE_DIR = Path(envstr("XGEWERBEANZEIGE_DIR", str(VAR_DIR / "handoffs")))
+XGEWERBEANZEIGE_ENDPOINT = envstr("XGEWERBEANZEIGE_ENDPOINT", "")
+XGEWERBEANZEIGE_TIMEOUT_SECONDS = envint("XGEWERBEANZEIGE_TIMEOUT_SECONDS", 20)
+# The recipients' names and addresses per Kreis (District.slug; "default" for any other Kreis). Defaults:
+# the authorities for the Rhein-Kreis Neuss in NRW (example addresses: confirm each with the recipient
+# before going live). XGEWERBEANZEIGE_RECIPIENTS (JSON) replaces entries.
+XGEWERBEANZEIGE_RECIPIENTS: dict[str, dict[str, dict[str, str]]] = {
+    "default": {
+        "finanzamt": {"name": "Finanzamt Neuss", "email": "poststelle.neuss@fv.nrw.de"},
+        "statistik": {"name": "IT.NRW – Statistisches Landesamt", "email": "gewerbeanzeigen@it.nrw.de"},
+        "ihk": {"name": "IHK Mittlerer Niederrhein", "email": "gewerbemeldungen@krefeld.ihk.de"},
+        "hwk": {"name": "Handwerkskammer Düsseldorf", "email": "gewerbemeldungen@hwk-duesseldorf.de"},
+        "gewerbeaufsicht": {"name": "Bezirksregierung Düsseldorf, Arbeitsschutz", "email": "arbeitsschutz@brd.nrw.de"},
+        "arbeitsagentur": {"name": "Agentur für Arbeit Mönchengladbach", "email": "moenchengladbach@arbeitsagentur.de"},
+        "berufsgenossenschaft": {"name": "Deutsche Gesetzliche Unfallversicherung (DGUV)", "email": "gewerbe@dguv.de"},
+        "registergericht": {"name": "Amtsgericht Neuss – Registergericht", "email": "poststelle@ag-neuss.nrw.de"},
+        "auslaenderbehoerde": {
+            "name": "Ausländerbehörde Rhein-Kreis Neuss",
+            "email": "auslaenderamt@rhein-kreis-neuss.de",
+        },
+        "eichamt": {"name": "Landesbetrieb Mess- und Eichwesen NRW", "email": "poststelle@lbme.nrw.de"},
+    }
+}
+_xga_recipients = envstr("XGEWERBEANZEIGE_RECIPIENTS", "")
+if _xga_recipients:
+    try:
+        XGEWERBEANZEIGE_RECIPIENTS.update(json.loads(_xga_recipients))
+    except (ValueError, TypeError):
+        raise ImproperlyConfiguredEnv(
+            "XGEWERBEANZEIGE_RECIPIENTS must be a JSON object of Kreis → recipients"
+        ) from None
+
+# --- Hand-offs: FIT-Connect ------------------------------------------------------------------------
+# The sender's OAuth2 client (client credentials) and the Submission API; all empty: nothing is sent.
+FITCONNECT_TOKEN_URL = envstr("FITCONNECT_TOKEN_URL", "")
+FITCONNECT_SUBMISSION_API_URL = envstr("FITCONNECT_SUBMISSION_API_URL", "")
+FITCONNECT_CLIENT_ID = envstr("FITCONNECT_CLIENT_ID", "")
+FITCONNECT_CLIENT_SECRET = envstr("FITCONNECT_CLIENT_SECRET", "")
+# JSON object: service slug or LeiKa key -> FIT-Connect destination ID; a service not named gets no hand-off.
+_fitconnect_destinations = envstr("FITCONNECT_DESTINATIONS", "") or "{}"
+try:
+    FITCONNECT_DESTINATIONS: dict[str, str] = json.loads(_fitconnect_destinations)
+except ValueError:
+    raise ImproperlyConfiguredEnv("FITCONNECT_DESTINATIONS must be a JSON object") from None
+if not isinstance(FITCONNECT_DESTINATIONS, dict) or not all(
+    isinstance(key, str) and isinstance(value, str) for key, value in FITCONNECT_DESTINATIONS.items()
+):
+    raise ImproperlyConfiguredEnv("FITCONNECT_DESTINATIONS must map service slugs or LeiKa keys to destination IDs")
+
+# --- Statistics, forecasts and the Digitalisierungscheck -------------------------------------------
+# Counts below this are shown as "<5" in exports and open data, so that nobody can be singled out.
+STATS_MIN_COUNT = envint("STATS_MIN_COUNT", 5)
+# Personal data in tickets and appointments is removed this many days after the visit; the rows stay
+# for the statistics.
+ANONYMISE_TICKETS_AFTER_DAYS = envint("ANONYMISE_TICKETS_AFTER_DAYS", 90)
+ANONYMISE_APPOINTMENTS_AFTER_DAYS = envint("ANONYMISE_APPOINTMENTS_AFTER_DAYS", 90)
+# Digitalisierungscheck: how many visits to the office one online application saves (its "visits
+# avoided"), and how many one use of a document checklist saves.
+DIGICHECK_VISITS_PER_APPLICATION = envfloat("DIGICHECK_VISITS_PER_APPLICATION", 1.0)
+DIGICHECK_VISITS_PER_CHECKLIST = envfloat("DIGICHECK_VISITS_PER_CHECKLIST", 0.5)
+# Staff time an online case takes as a share of the service's counter minutes, for services without a
+# standard time set by the Kreis (0.5 = half).
+DIGICHECK_ONLINE_MINUTES_SHARE = envfloat("DIGICHECK_ONLINE_MINUTES_SHARE", 0.5)
+# How many answers one client (browser) may give to the "what next online" survey per day.
+SURVEY_VOTES_PER_DAY = envint("SURVEY_VOTES_PER_DAY", 3)
+# How many days the signed link to rate a visit or an application stays valid.
+RATING_LINK_MAX_AGE_DAYS = envint("RATING_LINK_MAX_AGE_DAYS", 60)
+# How many days of past tickets, appointments, applications and ratings the demo generates.
+DEMO_HISTORY_DAYS = envint("DEMO_HISTORY_DAYS", 365)

@@ -82,8 +82,16 @@ class OfferingPlan:
 LOCAL_CHANGES: dict[tuple[str, str], dict[str, Any]] = {
     ("kaarst", "meldebescheinigung"): {
         "fee": {
-            "kind": "fixed",
-            "amount": "9.00",
+            "kind": "rules",
+            "rules": [
+                {
+                    "when": {"q": "purpose", "op": "in", "value": ["pension", "child_benefit", "housing_benefit"]},
+                    "amount": "0.00",
+                    "label_de": "für Rente, Kindergeld oder Wohngeld",
+                    "label_en": "for a pension, child benefit or housing benefit",
+                }
+            ],
+            "default": "9.00",
             "note_de": "Gebührenfrei für Renten-, Kindergeld- und Wohngeldzwecke.",
             "note_en": "Free of charge for pension, child benefit and housing benefit purposes.",
         },

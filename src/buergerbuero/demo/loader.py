@@ -11,9 +11,12 @@ from django.db import transaction
 
 from buergerbuero.accounts.constants import Role, UserKind
 from buergerbuero.accounts.models import StaffRole, User
+from buergerbuero.analytics.services.forecasts import recompute_forecasts
 from buergerbuero.catalog.geo import load_postcodes
 from buergerbuero.core.tenancy import scopes_disabled
+from buergerbuero.demo.applications import load_demo_applications
 from buergerbuero.demo.appointments import load_demo_appointments, load_demo_bookings
+from buergerbuero.demo.history import load_demo_history
 from buergerbuero.demo.queue import load_demo_queue
 from buergerbuero.tenants.constants import MunicipalityKind
 from buergerbuero.tenants.gazetteer import kreis_entry, municipalities_of_kreis
@@ -38,7 +41,12 @@ def load_demo(*, progress: Progress = lambda message: None) -> District:
         load_demo_catalog(progress=progress)
         load_demo_appointments(progress=progress)
         load_demo_bookings(progress=progress)
-        load_demo_queue(progress=progress)
+        load_demo_queue(progress=progress, history=False)  # the past comes from load_demo_history
+        load_demo_applications(progress)
+        load_demo_history(progress)
+        # The offices' "best time to come" from the history just written, not only after the first night.
+        runs = recompute_forecasts(stale_only=True)
+        progress(f"Forecasts: {sum(1 for run in runs if run.slots)} offices")
     return district
 
 

@@ -16,7 +16,8 @@ Today's live state goes through the real services: the demo clerks sign into cou
 (``open_session``), a few people draw tickets (``draw_ticket``) and one is called (``call_next``).
 
 Idempotent: history is written only for offices that have no past tickets, today's queue only when
-the office has no tickets today yet.
+the office has no tickets today yet. The demo loader passes ``history=False``: its past (a year, with
+appointments and calendar effects) comes from ``demo/history.py``.
 """
 
 from __future__ import annotations
@@ -74,8 +75,10 @@ def load_arrival_profile(path: Path | None = None) -> ArrivalProfile | None:
     return arrival_profile_from_waits(rows)
 
 
-def load_demo_queue(*, now: datetime | None = None, progress: Progress = lambda message: None) -> None:
-    """Idempotent; call with scopes disabled."""
+def load_demo_queue(
+    *, now: datetime | None = None, progress: Progress = lambda message: None, history: bool = True
+) -> None:
+    """Idempotent; call with scopes disabled. ``history=False`` leaves the past to ``demo/history.py``."""
     now = now or timezone.now()
     profile = load_arrival_profile()
     rng = np.random.default_rng(_SEED)
@@ -99,9 +102,9 @@ def load_demo_queue(*, now: datetime | None = None, progress: Progress = lambda 
             if not group.ticket_prefix:
                 group.ticket_prefix = "ABCDEFGHJ"[number % 9]
                 group.save(update_fields=["ticket_prefix"])
-        history = _load_history(office, groups, profile, now, rng)
+        past = _load_history(office, groups, profile, now, rng) if history else 0
         live = _load_today(office, groups, profile, now, rng, signed_in)
-        progress(f"  {office}: {history} past tickets, {live} waiting now")
+        progress(f"  {office}: {past} past tickets, {live} waiting now")
 
 
 # --- history (rows) ------------------------------------------------------------------------------

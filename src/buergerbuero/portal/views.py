@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.views.decorators.http import require_safe
 
+from buergerbuero.catalog.selectors import online_offers
 from buergerbuero.tenants.constants import MunicipalityKind
 from buergerbuero.tenants.selectors import current_district, municipality_by_slug, offices_of, public_municipalities
 
@@ -41,7 +42,11 @@ def municipality_home(request: HttpRequest, municipality_slug: str) -> HttpRespo
         (office, weekly_hours((h.weekday, h.opens, h.closes) for h in office.opening_hours.all()))
         for office in offices_of(municipality)
     ]
-    return render(request, "portal/municipality.html", {"municipality": municipality, "offices": offices})
+    return render(
+        request,
+        "portal/municipality.html",
+        {"municipality": municipality, "offices": offices, "online_offers": online_offers(municipality)},
+    )
 
 
 @require_safe

@@ -33,6 +33,7 @@ from ..assurance import (
     start_citizen_session,
 )
 from ..constants import AssuranceLevel
+from ..models import User
 from ..services import update_citizen
 
 logger = logging.getLogger(__name__)
@@ -165,8 +166,24 @@ def my_office(request: HttpRequest) -> HttpResponse:
             "can_step_up": level < AssuranceLevel.HIGH,
             "step_up_acr_values": ACR_FOR_LEVEL[AssuranceLevel.HIGH],
             "logged_in_at": dt.datetime.fromtimestamp(logged_in_at, tz=dt.UTC) if logged_in_at else None,
+            **_my_applications(request),
         },
     )
+
+
+def _my_applications(request: HttpRequest) -> dict[str, Any]:
+    """The "My applications" section: the five newest cases, the open drafts and the unread count."""
+    from buergerbuero.applications import selectors_citizen
+    from buergerbuero.applications.views.cases import draft_url
+
+    citizen = request.user
+    assert isinstance(citizen, User)  # noqa: S101 (requires_assurance let a citizen in)
+    cases = list(selectors_citizen.cases_of(citizen)[:5])
+    return {
+        "recent_cases": [{"case": case, "status": selectors_citizen.status_text(case)} for case in cases],
+        "open_drafts": [{"row": row, "url": draft_url(row)} for row in selectors_citizen.drafts_of(citizen)[:5]],
+        "unread_messages": selectors_citizen.unread_count(citizen),
+    }
 
 
 @require_POST

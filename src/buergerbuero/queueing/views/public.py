@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from buergerbuero.analytics.selectors_besttime import best_time
 from buergerbuero.appointments.models import ServiceGroup
 from buergerbuero.catalog.models import Service
 from buergerbuero.core.tenancy import scopes_disabled
@@ -152,6 +153,7 @@ def office(request: HttpRequest, municipality: str, office: str) -> HttpResponse
         ],
         "open_counters": [counter for counter in state["counters"] if not counter["paused"]],
         "hours_today": [(_local(start), _local(end)) for start, end in selectors.opening_today(found, _today(now))],
+        "best_time": best_time(found, now=now, waiting=state["waiting"]),
         "draw_url": _reverse_or_empty("queueing:draw", slugs) if settings.remote_tickets != RemoteTickets.OFF else "",
         "display_url": _reverse_or_empty("queueing:display", slugs),
         "booking_url": reverse("appointments:start"),
