@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core import mail
+from django.core.cache import cache
 from django.db import transaction
 from django_tasks_db.models import DBTaskResult
 from pytest_django import Settings
@@ -18,6 +19,7 @@ from pytest_django import Settings
 from buergerbuero.core import outbox
 from buergerbuero.core.models import OutboxMessage
 from buergerbuero.core.outbox import dispatch_due, enqueue, register_handler
+from buergerbuero.core.tasks import dispatch_outbox
 from buergerbuero.notifications.email import queue_email
 
 pytestmark = pytest.mark.django_db
@@ -142,3 +144,21 @@ def test_it_sends_nothing_when_nothing_was_queued(django_capture_on_commit_callb
         queue_email(["a@example.org"], "Once", "Body", dedupe_key="once")
 
     assert (len(callbacks), len(again)) == (1, 0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_burst_of_commits_kicks_one_dispatch_until_it_starts(settings: Settings) -> None:
+    settings.OUTBOX_KICK_SECONDS = 30
+    cache.delete(outbox.KICK_PENDING_KEY)
+    try:
+        queue_email(["a@example.org"], "One", "Body")  # autocommit: kicks at once
+        queue_email(["b@example.org"], "Two", "Body")  # the first dispatch has not started: no second task
+        assert DBTaskResult.objects.count() == 1
+
+        dispatch_outbox.call()  # it clears the marker before it reads, and sends both
+        assert OutboxMessage.objects.filter(state=OutboxMessage.State.SENT).count() == 2
+
+        queue_email(["c@example.org"], "Three", "Body")  # after the dispatch started: a task of its own
+        assert DBTaskResult.objects.count() == 2
+    finally:
+        cache.delete(outbox.KICK_PENDING_KEY)

@@ -59,6 +59,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -134,13 +135,39 @@ def _kick_after_commit() -> None:
     transaction.on_commit(_kick)
 
 
+#: Set while a kicked dispatch waits to start; see ``_kick``.
+KICK_PENDING_KEY = "outbox:kick-pending"
+
+
 def _kick() -> None:
+    """Enqueue ``dispatch_outbox`` unless one is already waiting to start.
+
+    A waiting dispatch will see this commit's messages too, so a burst of commits (a release storm
+    books dozens of appointments a second) queues one task, not one each. The dispatch clears the
+    marker (``kick_taken``) *before* it reads the due messages: a message committed after that read
+    began finds the marker gone and kicks a dispatch of its own. The marker expires after
+    ``OUTBOX_KICK_SECONDS`` in case its task is lost; the periodic dispatch covers that gap.
+    """
     from .tasks import dispatch_outbox
 
+    try:
+        seconds = settings.OUTBOX_KICK_SECONDS
+        if seconds > 0 and not cache.add(KICK_PENDING_KEY, 1, timeout=seconds):
+            return
+    except Exception:  # no cache: kick anyway
+        logger.warning("could not mark the outbox dispatch as pending", exc_info=True)
     try:
         dispatch_outbox.enqueue()
     except Exception:  # the periodic dispatch sends the message anyway
         logger.warning("could not enqueue the outbox dispatch", exc_info=True)
+
+
+def kick_taken() -> None:
+    """A kicked dispatch starts: later commits must kick again (called before reading due messages)."""
+    try:
+        cache.delete(KICK_PENDING_KEY)
+    except Exception:  # the marker expires by itself
+        logger.warning("could not clear the pending outbox dispatch", exc_info=True)
 
 
 @dataclass(frozen=True)
