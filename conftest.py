@@ -10,4 +10,5 @@ pytest_plugins = [
     "tests.harness.push_service",
     "tests.harness.fitconnect_fake",
     "tests.harness.asgi",
+    "tests.harness.caches",
 ]

@@ -22,14 +22,14 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Router
+from ninja import Router, Schema
 from ninja.responses import Status
 
 from buergerbuero.catalog.models import Service
 from buergerbuero.core.tenancy import scopes_disabled
 from buergerbuero.tenants.models import Office
 
-from . import selectors
+from . import selectors, setup_cache
 from .api_schemas import (
     BookingDetailOut,
     BookingIn,
@@ -49,6 +49,7 @@ from .api_schemas import (
     SlotTakenOut,
     TokenIn,
 )
+from .availability_cache import cached_answer
 from .capacity_model import policy_of
 from .constants import AppointmentState, BookingChannel
 from .fairness import RateLimited, check_rate, client_key, new_challenge, verify_solution
@@ -112,26 +113,31 @@ def _office(public_id: str) -> Office:
         key = uuid.UUID(str(public_id))
     except ValueError:
         key = None
-    with scopes_disabled():
-        office = (
-            Office.objects.select_related("municipality", "booking_policy").filter(public_id=key).first()
-            if key
-            else None
-        )
+    office = setup_cache.remembered(("office", key), lambda: _load_office(key)) if key else None
     if office is None:
         raise Refusal(404, "office_not_found", _("There is no office with this ID."))
     return office
 
 
+def _load_office(public_id: uuid.UUID) -> Office | None:
+    with scopes_disabled():
+        return Office.objects.select_related("municipality", "booking_policy").filter(public_id=public_id).first()
+
+
+def _slugs(slugs: str | Sequence[str]) -> list[str]:
+    """The distinct slugs of ``slugs`` (a comma-separated string or a list), sorted."""
+    wanted = slugs.split(",") if isinstance(slugs, str) else list(slugs)
+    return sorted({slug.strip() for slug in wanted if slug.strip()})
+
+
 def _services(slugs: str | Sequence[str]) -> list[Service]:
     """The services of ``slugs`` (a comma-separated string or a list); every slug must be known."""
-    wanted = slugs.split(",") if isinstance(slugs, str) else list(slugs)
-    wanted = sorted({slug.strip() for slug in wanted if slug.strip()})
+    wanted = _slugs(slugs)
     if not wanted:
         raise Refusal(422, "no_service", _("Please choose at least one service."))
     if len(wanted) > MAX_SERVICES:
         raise Refusal(422, "too_many_services", _("Choose at most %(max)d services.") % {"max": MAX_SERVICES})
-    found = selectors.services_by_slug(wanted)
+    found = setup_cache.remembered(("services", *wanted), lambda: selectors.services_by_slug(wanted))
     unknown = sorted(set(wanted) - {service.slug for service in found})
     if unknown:
         raise Refusal(
@@ -195,6 +201,15 @@ def _proof_of_work(payload: str) -> None:
 
 
 # -- answering --------------------------------------------------------------------------------------
+
+
+def _json(schema: type[Schema], answer: dict[str, Any]) -> bytes:
+    """``answer`` checked against ``schema`` and rendered as JSON (what ninja would send for it)."""
+    return schema.model_validate(answer).model_dump_json().encode()
+
+
+def _json_response(body: bytes | None) -> HttpResponse:
+    return HttpResponse(body, content_type="application/json; charset=utf-8")
 
 
 def local(moment: datetime | None) -> datetime | None:
@@ -290,9 +305,13 @@ def list_days(request: HttpRequest, office_id: str, services: str = "") -> Any:
     (comma-separated slugs). 404: unknown office; 422: no or unknown service, or the office does not
     serve them in one appointment."""
     _limit(request, "availability")
-    office, chosen = _office(office_id), _services(services)
-    days = selectors.bookable_days(office, chosen, offer=_offered(office, chosen))
-    return {"office": str(office.public_id), "services": [s.slug for s in chosen], "days": days}
+
+    def compute() -> bytes:
+        office, chosen = _office(office_id), _services(services)
+        days = selectors.bookable_days(office, chosen, offer=_offered(office, chosen))
+        return _json(DaysOut, {"office": str(office.public_id), "services": [s.slug for s in chosen], "days": days})
+
+    return _json_response(cached_answer("days", [office_id, *_slugs(services)], compute))
 
 
 @router.get(
@@ -304,15 +323,20 @@ def list_slots(request: HttpRequest, office_id: str, services: str = "", date: s
     end. A day outside the booking window has none. 404: unknown office; 422: bad date, no or unknown
     service, or not served in one appointment."""
     _limit(request, "availability")
-    office, chosen, day = _office(office_id), _services(services), _date(date)
-    offer = _offered(office, chosen)
-    slots = selectors.free_slots(office, chosen, day, offer=offer)
-    return {
-        "office": str(office.public_id),
-        "date": day,
-        "minutes": offer.minutes,
-        "slots": [_slot(s) for s in slots],
-    }
+
+    def compute() -> bytes:
+        office, chosen, day = _office(office_id), _services(services), _date(date)
+        offer = _offered(office, chosen)
+        slots = selectors.free_slots(office, chosen, day, offer=offer)
+        answer = {
+            "office": str(office.public_id),
+            "date": day,
+            "minutes": offer.minutes,
+            "slots": [_slot(s) for s in slots],
+        }
+        return _json(SlotsOut, answer)
+
+    return _json_response(cached_answer("slots", [office_id, date, *_slugs(services)], compute))
 
 
 @router.get("/challenge", response=ChallengeOut, summary="A proof-of-work challenge (ALTCHA)")
@@ -415,6 +439,7 @@ def create_booking(request: HttpRequest, body: BookingIn) -> Any:
             channel=BookingChannel.API,
             idempotency_key=body.idempotency_key,
             policy=_policy(office),
+            repeat_checked=True,
         )
     except booking.SlotTaken as taken:
         raise _taken(office, chosen, start, taken) from None

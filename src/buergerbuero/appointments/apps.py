@@ -8,6 +8,7 @@ class AppointmentsConfig(AppConfig):
     verbose_name = _("Appointments")
 
     def ready(self) -> None:
-        from . import notifications
+        from . import notifications, setup_cache
 
         notifications.register()  # the outbox handler that renders and sends appointment e-mails
+        setup_cache.connect()  # per-process copies of offices, policies, groups and services

@@ -262,6 +262,9 @@ OUTBOX_BACKOFF_SECONDS = envint("OUTBOX_BACKOFF_SECONDS", 30)
 # How long a dispatcher owns a message it is sending; a worker killed mid-send leaves a claim that
 # another run takes over after this. Longer than any transport timeout (mail, hand-offs).
 OUTBOX_CLAIM_SECONDS = envint("OUTBOX_CLAIM_SECONDS", 300)
+# A commit that queued messages enqueues one dispatch unless one is already waiting (at most this long);
+# a burst of commits thus costs one task. 0: one dispatch per commit.
+OUTBOX_KICK_SECONDS = envint("OUTBOX_KICK_SECONDS", 5)
 
 # Web Push (notifications/webpush.py, docs/notifications.md). The VAPID private key: the raw 32-byte
 # P-256 key in base64url (`manage.py vapid_keys`) or PEM. Unset: with WEBPUSH_VAPID_DEV_KEY (on in
@@ -285,6 +288,10 @@ APPOINTMENTS_RATE_LIMITS = {
     for scope, _, rule in (item.partition("=") for item in envlist("APPOINTMENTS_RATE_LIMITS", []))
 }
 APPOINTMENTS_WAITLIST_MAX_MISSED_OFFERS = envint("APPOINTMENTS_WAITLIST_MAX_MISSED_OFFERS", 2)
+# Seconds a free-days / free-times answer of the public API is reused (appointments/availability_cache.py); 0 = off.
+APPOINTMENTS_AVAILABILITY_CACHE_SECONDS = envint("APPOINTMENTS_AVAILABILITY_CACHE_SECONDS", 2)
+# Per-process copies of offices, policies, groups and services, renewed on every change (appointments/setup_cache.py).
+APPOINTMENTS_SETUP_CACHE = envbool("APPOINTMENTS_SETUP_CACHE", True)
 
 # --- logging ------------------------------------------------------------------------
 LOG_LEVEL = envstr("LOG_LEVEL", "INFO")

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -26,6 +27,7 @@ from buergerbuero.catalog.models import Service
 from buergerbuero.core.audit import log_action
 from buergerbuero.tenants.models import Municipality, Office
 
+from .. import setup_cache
 from ..capacity import day_capacity
 from ..capacity_model import booking_window, office_capacity, policy_of
 from ..constants import OPEN_STATES, AppointmentState, BookingChannel
@@ -186,19 +188,52 @@ def reserve(
     """
     now = now or timezone.now()
     policy = policy or policy_of(office)
-    slugs = sorted(service.slug for service in services)
-    groups, minutes = _groups_and_minutes(office, policy, slugs, starts_at, now=now, ignore_window=ignore_window)
+    groups, minutes = _bookable(office, policy, services, starts_at, now=now, ignore_window=ignore_window)
+    return _claim_or_collect(office, policy, services, groups, starts_at, minutes, channel=channel, now=now)
+
+
+def _bookable(
+    office: Office,
+    policy: BookingPolicy,
+    services: Sequence[Service],
+    starts_at: datetime,
+    *,
+    now: datetime,
+    ignore_window: bool,
+) -> tuple[list[ServiceGroup], int]:
+    """The groups that may take ``starts_at`` and the appointment's minutes, or ``BookingError`` why none."""
     from .lottery import blocked_days
 
+    groups, minutes = _groups_and_minutes(
+        office, policy, sorted(service.slug for service in services), starts_at, now=now, ignore_window=ignore_window
+    )
     day = timezone.localtime(starts_at).date()
     if not ignore_window and day in blocked_days(office, services, day, day):
         raise BookingError("lottery", str(_("The times of this day are given out by a lottery.")))
+    return groups, minutes
+
+
+def _claim_or_collect(
+    office: Office,
+    policy: BookingPolicy,
+    services: Sequence[Service],
+    groups: Sequence[ServiceGroup],
+    starts_at: datetime,
+    minutes: int,
+    *,
+    channel: str,
+    now: datetime,
+    contact: _Contact | None = None,
+) -> Reservation:
+    """``_claim``; when the time is full, expired holds may still sit in its cells: give them back and
+    try once more."""
     try:
-        return _claim(office, policy, services, groups, starts_at, minutes, channel=channel, now=now)
+        return _claim(office, policy, services, groups, starts_at, minutes, channel=channel, now=now, contact=contact)
     except SlotTaken:
-        # Expired holds may still sit in the cells: give them back and try once more.
         if return_due_capacity(now=now, office=office, holds_only=True):
-            return _claim(office, policy, services, groups, starts_at, minutes, channel=channel, now=now)
+            return _claim(
+                office, policy, services, groups, starts_at, minutes, channel=channel, now=now, contact=contact
+            )
         raise
 
 
@@ -228,7 +263,13 @@ def _groups_and_minutes(
 
 def groups_for(office: Office, policy: BookingPolicy, slugs: Sequence[str]) -> tuple[list[ServiceGroup], int]:
     """The office's groups that serve all of ``slugs`` in one appointment (by key), and its length in
-    minutes (the services' counter minutes added up, rounded up to the grid); ``([], 0)`` if none."""
+    minutes (the services' counter minutes added up, rounded up to the grid); ``([], 0)`` if none.
+    Kept per process until the setup changes (``setup_cache``)."""
+    key = ("groups", office.pk, policy.grid_minutes, *sorted(set(slugs)))
+    return setup_cache.remembered(key, lambda: _groups_for(office, policy, slugs))
+
+
+def _groups_for(office: Office, policy: BookingPolicy, slugs: Sequence[str]) -> tuple[list[ServiceGroup], int]:
     wanted = set(slugs)
     offered: dict[int, dict[str, int]] = {}
     # Slugs and minutes only (not whole catalogue rows); the groups themselves only when one fits.
@@ -246,6 +287,22 @@ def groups_for(office: Office, policy: BookingPolicy, slugs: Sequence[str]) -> t
     return groups, -(-total // policy.grid_minutes) * policy.grid_minutes
 
 
+@dataclass(frozen=True)
+class _Contact:
+    """Who books, for ``book``: written together with the claim, so the appointment is booked from
+    its first moment (no hold in between)."""
+
+    name: str
+    email: str
+    phone: str
+    note: str
+    needs_accessibility: bool
+    citizen: User | None
+    booked_by: User | None
+    idempotency_key: str | None
+    person_key: str
+
+
 def _claim(
     office: Office,
     policy: BookingPolicy,
@@ -256,24 +313,41 @@ def _claim(
     *,
     channel: str,
     now: datetime,
+    contact: _Contact | None = None,
 ) -> Reservation:
+    """Claim ``starts_at`` in the first of ``groups`` with room: a hold, or with ``contact`` a booking.
+    A booking whose idempotency key committed meanwhile (a concurrent repeat) is answered with that
+    one (empty token)."""
     ends_at = starts_at + timedelta(minutes=minutes)
     needed = minutes // policy.grid_minutes
     for group in groups:
         for _attempt in range(CODE_ATTEMPTS):
             try:
-                return _claim_in(group, office, policy, services, starts_at, ends_at, needed, channel=channel, now=now)
+                return _claim_in(
+                    group,
+                    office,
+                    policy,
+                    services,
+                    starts_at,
+                    ends_at,
+                    needed,
+                    channel=channel,
+                    now=now,
+                    contact=contact,
+                )
             except _CodeTaken:
+                earlier = _earlier(contact.idempotency_key) if contact is not None else None
+                if earlier is not None:
+                    return Reservation(appointment=earlier, token="")
                 continue  # the random code existed already (about 1 in 10^8): again with a new one
             except SlotTaken:
                 break
-            except IntegrityError:
-                break  # the check constraint refused an overbooking
     raise SlotTaken
 
 
 class _CodeTaken(Exception):
-    """The new appointment's random code belongs to another appointment (unique constraint)."""
+    """The new appointment's random code (or, for a booking, its idempotency key) belongs to another
+    appointment (unique constraints)."""
 
 
 def _claim_in(
@@ -287,25 +361,45 @@ def _claim_in(
     *,
     channel: str,
     now: datetime,
+    contact: _Contact | None,
 ) -> Reservation:
-    """Claim the cells of ``group`` and create the hold, in one savepoint that rolls back on any refusal."""
+    """Claim the cells of ``group`` and create the hold or booking, in one transaction (a savepoint
+    inside the caller's) that rolls back on any refusal.
+
+    The claim is one statement: the cells that lie within ``starts_at``..``ends_at`` are locked in
+    start order (``FOR UPDATE`` in the subquery, on PostgreSQL; SQLite writes one at a time anyway)
+    and each is counted up only while ``booked < bookable``. Exactly ``needed`` rows must change:
+    fewer means a cell is full, not released, missing (a break) or the start is off the grid.
+    """
     with transaction.atomic():
-        cells = list(
-            CapacityCell.objects.filter(group=group, starts_at__gte=starts_at, starts_at__lt=ends_at)
-            .select_for_update()
+        cells = (
+            CapacityCell.objects.filter(group=group, starts_at__gte=starts_at, ends_at__lte=ends_at)
             .order_by("starts_at")
-            .values_list("pk", "starts_at", "ends_at", "booked", "bookable")
+            .select_for_update()
+            .values("pk")
         )
-        if len(cells) != needed or cells[0][1] != starts_at or cells[-1][2] != ends_at:
-            raise SlotTaken  # not released, or across a break
-        if any(booked >= bookable for _, _, _, booked, bookable in cells):
-            raise SlotTaken
-        claimed = CapacityCell.objects.filter(pk__in=[pk for pk, *_ in cells], booked__lt=F("bookable")).update(
-            booked=F("booked") + 1
-        )
-        if claimed != needed:
-            raise SlotTaken  # a concurrent writer got there between read and write (rolls back)
+        claimed = CapacityCell.objects.filter(pk__in=cells, booked__lt=F("bookable")).update(booked=F("booked") + 1)
+        if claimed != needed or needed < 1:
+            raise SlotTaken  # leaves the savepoint, which rolls a partial claim back
         token = secrets.token_urlsafe(24)
+        fields: dict[str, object] = {
+            "state": AppointmentState.HELD,
+            "hold_expires_at": now + timedelta(minutes=policy.hold_minutes),
+        }
+        if contact is not None:
+            fields = {
+                "state": AppointmentState.BOOKED,
+                "confirmed_at": now,
+                "name": contact.name.strip(),
+                "email": contact.email.strip(),
+                "phone": contact.phone.strip(),
+                "note": contact.note.strip(),
+                "needs_accessibility": contact.needs_accessibility,
+                "person_key": contact.person_key,
+                "citizen": contact.citizen,
+                "booked_by": contact.booked_by,
+                "idempotency_key": contact.idempotency_key,
+            }
         try:
             appointment = Appointment.objects.create(
                 code=_new_code(),
@@ -313,19 +407,41 @@ def _claim_in(
                 group=group,
                 starts_at=starts_at,
                 ends_at=ends_at,
-                state=AppointmentState.HELD,
                 channel=channel,
-                hold_expires_at=now + timedelta(minutes=policy.hold_minutes),
                 manage_token_hash=hash_token(token),
+                **fields,
             )
-        except IntegrityError as error:  # only the code is unique among the fields set here
+        except IntegrityError as error:  # only the code and the idempotency key are unique here
             raise _CodeTaken from error  # leaves the savepoint, which rolls the claim back
         # One insert for the services (``services.set`` would read the empty set first).
         Appointment.services.through.objects.bulk_create(
             Appointment.services.through(appointment_id=appointment.pk, service_id=pk)
             for pk in {service.pk for service in services}
         )
+        if contact is not None:
+            _announce_booking(appointment, token)
         return Reservation(appointment=appointment, token=token)
+
+
+def _announce_booking(appointment: Appointment, token: str | None) -> None:
+    """Audit a booking staff made and queue the citizen's confirmation (in the booking's transaction)."""
+    if appointment.booked_by is not None:
+        log_action(
+            actor=appointment.booked_by,
+            action="appointments.appointment.booked",
+            obj=appointment,
+            municipality=office_municipality(appointment),
+        )
+    from ..notifications import notify_booked
+
+    notify_booked(appointment, token=token)
+
+
+def _earlier(idempotency_key: str | None) -> Appointment | None:
+    """The appointment booked with ``idempotency_key`` before, if any."""
+    if not idempotency_key:
+        return None
+    return Appointment.objects.filter(idempotency_key=idempotency_key).first()
 
 
 def _new_code() -> str:
@@ -379,16 +495,7 @@ def confirm(
             locked.confirmed_at = now
             locked.hold_expires_at = None
             locked.save()
-            if booked_by is not None:
-                log_action(
-                    actor=booked_by,
-                    action="appointments.appointment.booked",
-                    obj=locked,
-                    municipality=office_municipality(locked),
-                )
-            from ..notifications import notify_booked
-
-            notify_booked(locked, token=token)
+            _announce_booking(locked, token)
             return locked
     raise refusal
 
@@ -397,27 +504,43 @@ def cap_refusal(
     appointment: Appointment, key: str, *, now: datetime, policy: BookingPolicy | None = None
 ) -> BookingError | None:
     """Why ``key`` may not book ``appointment`` (open appointments per service, recent no-shows), or ``None``."""
+    services = appointment.services.values("pk")  # a subquery of the count, not a query of its own
+    return _person_refusal(
+        key, services, now=now, policy=policy or policy_of(appointment.office), other_than=appointment
+    )
+
+
+def _person_refusal(
+    key: str,
+    services: Iterable[int] | QuerySet[Service, Any],
+    *,
+    now: datetime,
+    policy: BookingPolicy,
+    other_than: Appointment | None = None,
+) -> BookingError | None:
+    """Why the person ``key`` may not book ``services`` (service pks or a subquery of them), or ``None``:
+    an open appointment for one of them (``per_person_cap``) or too many recent no-shows. One query,
+    across the whole Kreis."""
     from buergerbuero.core.tenancy import scopes_disabled
 
-    policy = policy or policy_of(appointment.office)
-    services = appointment.services.values("pk")  # a subquery of the count below, not a query of its own
     with scopes_disabled():  # a person's appointments across the whole Kreis count
-        open_for_service = (
-            Appointment.objects.filter(person_key=key, state__in=OPEN_STATES, services__in=services, ends_at__gt=now)
-            .exclude(pk=appointment.pk)
-            .values("pk")
-            .distinct()
-            .count()
+        theirs = Appointment.objects.filter(person_key=key)
+        if other_than is not None:
+            theirs = theirs.exclude(pk=other_than.pk)
+        counts = theirs.aggregate(
+            open_for_service=Count(
+                "pk", distinct=True, filter=Q(state__in=OPEN_STATES, services__in=services, ends_at__gt=now)
+            ),
+            no_shows=Count(
+                "pk", distinct=True, filter=Q(state=AppointmentState.NO_SHOW, starts_at__gte=now - timedelta(days=180))
+            ),
         )
-        no_shows = Appointment.objects.filter(
-            person_key=key, state=AppointmentState.NO_SHOW, starts_at__gte=now - timedelta(days=180)
-        ).count()
-    if no_shows >= policy.no_show_limit > 0:
+    if counts["no_shows"] >= policy.no_show_limit > 0:
         return BookingError(
             "no_show_limit",
             str(_("You missed several appointments recently. Please book by phone or come without an appointment.")),
         )
-    if open_for_service >= policy.per_person_cap:
+    if counts["open_for_service"] >= policy.per_person_cap:
         return BookingError(
             "cap_reached",
             str(
@@ -448,53 +571,49 @@ def book(
     ignore_window: bool = False,
     now: datetime | None = None,
     policy: BookingPolicy | None = None,
+    repeat_checked: bool = False,
 ) -> Reservation:
-    """Hold and confirm in one step (API clients, staff on the phone). With ``idempotency_key`` a
-    repeated call returns the first booking (its token is then empty: it was shown once).
-    ``policy``: the office's, when the caller has it loaded (saves reading it twice)."""
+    """Book in one step (API clients, staff on the phone): the person is checked against their cap
+    first, then the cells are claimed and the booking written in one short transaction, without a
+    hold in between. With ``idempotency_key`` a repeated call returns the first booking (its token is
+    then empty: it was shown once); ``repeat_checked``: the caller has just looked the key up (the API
+    does, to spare a repeat the proof of work). ``policy``: the office's, when the caller has it loaded."""
     now = now or timezone.now()
-    if idempotency_key:
-        earlier = Appointment.objects.filter(idempotency_key=idempotency_key).first()
-        if earlier is not None:
-            return Reservation(appointment=earlier, token="")
+    earlier = None if repeat_checked else _earlier(idempotency_key)
+    if earlier is not None:
+        return Reservation(appointment=earlier, token="")
     policy = policy or policy_of(office)
-    with transaction.atomic():
-        try:
-            reservation = reserve(
-                office, services, starts_at, channel=channel, now=now, ignore_window=ignore_window, policy=policy
-            )
-        except SlotTaken:
-            # The same key may have taken this very time a moment ago: its booking is then the answer.
-            earlier = Appointment.objects.filter(idempotency_key=idempotency_key).first() if idempotency_key else None
+    groups, minutes = _bookable(office, policy, services, starts_at, now=now, ignore_window=ignore_window)
+    key = person_key(email) if email.strip() else ""  # a caller without e-mail is nobody's duplicate
+    if enforce_caps and key:
+        refusal = _person_refusal(key, [service.pk for service in services], now=now, policy=policy)
+        if refusal is not None:
+            # A concurrent repeat of this key may have booked since the look above: that is no refusal.
+            earlier = _earlier(idempotency_key)
             if earlier is None:
-                raise
+                raise refusal
             return Reservation(appointment=earlier, token="")
-        try:
-            appointment = confirm(
-                reservation.appointment,
-                name=name,
-                email=email,
-                phone=phone,
-                note=note,
-                needs_accessibility=needs_accessibility,
-                citizen=citizen,
-                booked_by=booked_by,
-                idempotency_key=idempotency_key,
-                token=reservation.token,
-                enforce_caps=enforce_caps,
-                now=now,
-                policy=policy,
-            )
-        except IntegrityError:
-            # The same idempotency key committed concurrently: ours rolls back, theirs is the answer.
-            transaction.set_rollback(True)
-            earlier = None
-        else:
-            return Reservation(appointment=appointment, token=reservation.token)
-    earlier = Appointment.objects.filter(idempotency_key=idempotency_key).first()
-    if earlier is None:
-        raise SlotTaken
-    return Reservation(appointment=earlier, token="")
+    contact = _Contact(
+        name=name,
+        email=email,
+        phone=phone,
+        note=note,
+        needs_accessibility=needs_accessibility,
+        citizen=citizen,
+        booked_by=booked_by,
+        idempotency_key=idempotency_key,
+        person_key=key,
+    )
+    try:
+        return _claim_or_collect(
+            office, policy, services, groups, starts_at, minutes, channel=channel, now=now, contact=contact
+        )
+    except SlotTaken:
+        # The same key may have taken this very time a moment ago: its booking is then the answer.
+        earlier = _earlier(idempotency_key)
+        if earlier is None:
+            raise
+        return Reservation(appointment=earlier, token="")
 
 
 # -- cancelling, moving, giving back ----------------------------------------------------------------

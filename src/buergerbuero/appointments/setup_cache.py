@@ -1,0 +1,105 @@
+"""Per-process copies of the booking setup the public API reads on every request.
+
+Every free-days, free-times and booking request needs the office (with its municipality and booking
+policy), the catalogue services it names and which of the office's groups serve them together. Staff
+change these a few times a year; a release storm reads them hundreds of times a second. Each worker
+process therefore keeps copies, valid for one *generation* of the setup:
+
+* saving or deleting an office, municipality, booking policy, service group (or its services) or
+  catalogue service clears this process's copies at once and starts a new generation when the
+  transaction commits (``connect``, called from ``AppointmentsConfig.ready``); until then this
+  process makes no new copies, since what the transaction saw may still be rolled back;
+* the generation lives in the shared cache (Redis in production), and every lookup reads it (one
+  cache read), so every other process drops its copies on its next lookup after the commit.
+
+Changes that bypass model signals (``QuerySet.update``, ``bulk_create``) must call ``changed()``
+themselves. The copies are shared by the requests of a process and must not be modified.
+``APPOINTMENTS_SETUP_CACHE = False`` switches the copies off.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
+
+__all__ = ["GENERATION_KEY", "changed", "clear_local", "connect", "remembered"]
+
+GENERATION_KEY = "appointments:setup-generation"
+
+T = TypeVar("T")
+
+_lock = threading.Lock()
+_copies: dict[tuple[Any, ...], Any] = {}
+_generation_of_copies: list[str | None] = [None]
+
+
+def remembered(key: tuple[Any, ...], load: Callable[[], T]) -> T:
+    """``load()``'s value, kept for this generation of the setup; ``None`` (not found) is not kept."""
+    if not settings.APPOINTMENTS_SETUP_CACHE:
+        return load()
+    generation = _current_generation()
+    with _lock:
+        if _generation_of_copies[0] != generation:
+            _copies.clear()
+            _generation_of_copies[0] = generation
+        if key in _copies:
+            return _copies[key]  # type: ignore[no-any-return]
+    value = load()
+    if value is not None and not _change_pending():  # what this transaction saw may still roll back
+        with _lock:
+            if _generation_of_copies[0] == generation:
+                _copies[key] = value
+    return value
+
+
+def changed(**_signal: Any) -> None:
+    """The setup changed: drop this process's copies now, and every process's after the commit (once
+    per transaction, however many rows it saved)."""
+    clear_local()
+    if not _change_pending():
+        transaction.on_commit(_new_generation)
+
+
+def _change_pending() -> bool:
+    """Whether the current transaction changed the setup and has not committed yet."""
+    connection = transaction.get_connection()
+    return any(callback is _new_generation for _, callback, _ in connection.run_on_commit)
+
+
+def clear_local() -> None:
+    """Drop this process's copies (tests: a rolled-back test transaction never starts a generation)."""
+    with _lock:
+        _copies.clear()
+        _generation_of_copies[0] = None
+
+
+def connect() -> None:
+    """Watch the models the copies are made of."""
+    from buergerbuero.catalog.models import Service
+    from buergerbuero.tenants.models import Municipality, Office
+
+    from .models import BookingPolicy, ServiceGroup
+
+    for model in (Office, Municipality, BookingPolicy, ServiceGroup, Service):
+        post_save.connect(changed, sender=model, dispatch_uid=f"setup-cache-save-{model.__name__}")
+        post_delete.connect(changed, sender=model, dispatch_uid=f"setup-cache-delete-{model.__name__}")
+    m2m_changed.connect(changed, sender=ServiceGroup.services.through, dispatch_uid="setup-cache-group-services")
+
+
+def _current_generation() -> str:
+    generation = cache.get(GENERATION_KEY)
+    if generation is None:
+        cache.add(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
+        generation = cache.get(GENERATION_KEY)
+    return str(generation)
+
+
+def _new_generation() -> None:
+    cache.set(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
