@@ -138,7 +138,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 CACHE_URL = envstr("CACHE_URL", "")
 if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
     CACHES: dict[str, dict[str, Any]] = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        # Django's Redis cache, with one connection pool per process instead of one per request.
+        "default": {"BACKEND": "buergerbuero.core.cache.SharedRedisCache", "LOCATION": CACHE_URL}
     }
 elif CACHE_URL:
     raise ImproperlyConfiguredEnv(f"CACHE_URL must be empty or a redis:// URL, got {CACHE_URL!r}")
@@ -292,6 +293,8 @@ APPOINTMENTS_WAITLIST_MAX_MISSED_OFFERS = envint("APPOINTMENTS_WAITLIST_MAX_MISS
 APPOINTMENTS_AVAILABILITY_CACHE_SECONDS = envint("APPOINTMENTS_AVAILABILITY_CACHE_SECONDS", 2)
 # Per-process copies of offices, policies, groups and services, renewed on every change (appointments/setup_cache.py).
 APPOINTMENTS_SETUP_CACHE = envbool("APPOINTMENTS_SETUP_CACHE", True)
+# How often a process looks for a setup change another process committed (seconds; 0 = every lookup).
+APPOINTMENTS_SETUP_CHECK_SECONDS = envfloat("APPOINTMENTS_SETUP_CHECK_SECONDS", 1.0)
 
 # --- logging ------------------------------------------------------------------------
 LOG_LEVEL = envstr("LOG_LEVEL", "INFO")
