@@ -1,7 +1,7 @@
 """The short-lived cache of the API's free days and times (appointments/availability_cache.py): a repeat
-within the interval is answered from the cache, a booking is still checked against the cells (a
-stale answer can make a choice fail, never overbook), refusals are never kept, and after the interval
-the answer is fresh again."""
+within the interval is answered from the cache, a booking through the API forgets what it changed, a
+booking is always checked against the cells (a stale answer can make a choice fail, never
+overbook), refusals are never kept, and after the interval the answer is fresh again."""
 
 from __future__ import annotations
 
@@ -20,6 +20,8 @@ from pytest_django import Settings
 
 from buergerbuero.appointments.availability_cache import PREFIX
 from buergerbuero.appointments.models import CapacityCell, ServiceGroup
+from buergerbuero.appointments.services import booking
+from buergerbuero.catalog.models import Service
 from buergerbuero.core.tenancy import scopes_disabled
 from buergerbuero.tenants.models import Office
 from tests.appointments.altcha_helpers import solved
@@ -88,7 +90,10 @@ def test_a_stale_answer_never_lets_a_time_be_booked_twice_and_is_fresh_after_the
     group: ServiceGroup, client: Client, office_a: Office, clock: time_machine.Coordinates
 ) -> None:
     _, before = slots(client, office_a)
-    assert book(client, office_a, "erika@example.org")[0] == 201
+    with scopes_disabled():  # booked another way than the API (the portal's pages, staff): nothing forgotten
+        booking.book(
+            office_a, [Service.objects.get(slug="personalausweis")], EIGHT, name="Erika", email="e@example.org"
+        )
 
     _, stale = slots(client, office_a)
     assert EIGHT in starts(stale)  # still shown for up to 2 seconds …
@@ -102,6 +107,18 @@ def test_a_stale_answer_never_lets_a_time_be_booked_twice_and_is_fresh_after_the
     _, fresh = slots(client, office_a)
     overlapping = {EIGHT, EIGHT + dt.timedelta(minutes=5)}  # 10 minutes on a 5-minute grid
     assert starts(fresh) == [start for start in starts(before) if start not in overlapping]
+
+
+def test_a_booking_through_the_api_forgets_the_times_it_changed(
+    group: ServiceGroup, client: Client, office_a: Office
+) -> None:
+    slots(client, office_a)
+    client.get(f"/api/appointments/offices/{office_a.public_id}/days", {"services": "personalausweis"})
+    assert book(client, office_a, "erika@example.org")[0] == 201
+
+    # The day's times are gone from the cache; the list of days stays (it changes when a day is full).
+    assert [key.split(":")[2] for key in _cache_keys() if key.startswith(PREFIX)] == ["days"]
+    assert EIGHT not in starts(slots(client, office_a)[1])  # at once, not after the interval
 
 
 def test_refusals_are_never_kept_and_speak_the_language_of_each_request(client: Client, office_a: Office) -> None:

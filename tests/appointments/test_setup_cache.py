@@ -116,3 +116,16 @@ def test_the_copies_can_be_switched_off(settings: Settings) -> None:
     setup_cache.remembered(("thing",), load)
     setup_cache.remembered(("thing",), load)
     assert len(calls) == 2
+
+
+def test_another_process_is_looked_for_at_most_every_check_interval(settings: Settings) -> None:
+    settings.APPOINTMENTS_SETUP_CHECK_SECONDS = 3600
+    load, calls = counting("copy")
+    setup_cache.remembered(("thing",), load)
+    cache.set(setup_cache.GENERATION_KEY, "committed-by-another-process", timeout=None)
+    setup_cache.remembered(("thing",), load)
+    assert len(calls) == 1  # not looked for yet
+
+    settings.APPOINTMENTS_SETUP_CHECK_SECONDS = 0
+    setup_cache.remembered(("thing",), load)
+    assert len(calls) == 2

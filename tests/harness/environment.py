@@ -16,3 +16,5 @@ os.environ.setdefault("APPOINTMENTS_AVAILABILITY_CACHE_SECONDS", "0")
 # Every committed message kicks its own dispatch: a marker left by one test must not hold back the
 # next one's mail (tests/core/test_outbox.py switches the coalescing on).
 os.environ.setdefault("OUTBOX_KICK_SECONDS", "0")
+# A setup change committed by the test process reaches a live server process at once.
+os.environ.setdefault("APPOINTMENTS_SETUP_CHECK_SECONDS", "0")

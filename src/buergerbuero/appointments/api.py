@@ -29,7 +29,7 @@ from buergerbuero.catalog.models import Service
 from buergerbuero.core.tenancy import scopes_disabled
 from buergerbuero.tenants.models import Office
 
-from . import selectors, setup_cache
+from . import availability_cache, selectors, setup_cache
 from .api_schemas import (
     BookingDetailOut,
     BookingIn,
@@ -49,7 +49,7 @@ from .api_schemas import (
     SlotTakenOut,
     TokenIn,
 )
-from .availability_cache import cached_answer
+from .availability_cache import cached_answer, forget
 from .capacity_model import policy_of
 from .constants import AppointmentState, BookingChannel
 from .fairness import RateLimited, check_rate, client_key, new_challenge, verify_solution
@@ -119,20 +119,21 @@ def _office(public_id: str) -> Office:
     return office
 
 
+def _forget(appointment: Appointment, services: Sequence[Service] | None = None) -> None:
+    """The kept free days and times that ``appointment`` changed are computed again on the next read."""
+    chosen = services if services is not None else appointment.services.all()
+    day = timezone.localtime(appointment.starts_at).date().isoformat()
+    forget(str(appointment.office.public_id), [service.slug for service in chosen], day)
+
+
 def _load_office(public_id: uuid.UUID) -> Office | None:
     with scopes_disabled():
         return Office.objects.select_related("municipality", "booking_policy").filter(public_id=public_id).first()
 
 
-def _slugs(slugs: str | Sequence[str]) -> list[str]:
-    """The distinct slugs of ``slugs`` (a comma-separated string or a list), sorted."""
-    wanted = slugs.split(",") if isinstance(slugs, str) else list(slugs)
-    return sorted({slug.strip() for slug in wanted if slug.strip()})
-
-
 def _services(slugs: str | Sequence[str]) -> list[Service]:
     """The services of ``slugs`` (a comma-separated string or a list); every slug must be known."""
-    wanted = _slugs(slugs)
+    wanted = availability_cache.slugs(slugs)
     if not wanted:
         raise Refusal(422, "no_service", _("Please choose at least one service."))
     if len(wanted) > MAX_SERVICES:
@@ -255,6 +256,13 @@ def _taken(office: Office, services: Sequence[Service], start: datetime, taken: 
     return Refusal(409, taken.code, taken.message, alternatives=[_slot(s) for s in free])
 
 
+def _earlier_booking(idempotency_key: str | None) -> Appointment | None:
+    if not idempotency_key:
+        return None
+    with scopes_disabled():
+        return Appointment.objects.filter(idempotency_key=idempotency_key).first()
+
+
 def _by_token(public_id: str, token: str) -> Appointment:
     appointment = selectors.appointment_by_token(public_id, token)
     if appointment is None:
@@ -311,7 +319,7 @@ def list_days(request: HttpRequest, office_id: str, services: str = "") -> Any:
         days = selectors.bookable_days(office, chosen, offer=_offered(office, chosen))
         return _json(DaysOut, {"office": str(office.public_id), "services": [s.slug for s in chosen], "days": days})
 
-    return _json_response(cached_answer("days", [office_id, *_slugs(services)], compute))
+    return _json_response(cached_answer(*availability_cache.question("days", office_id, services), compute))
 
 
 @router.get(
@@ -336,7 +344,7 @@ def list_slots(request: HttpRequest, office_id: str, services: str = "", date: s
         }
         return _json(SlotsOut, answer)
 
-    return _json_response(cached_answer("slots", [office_id, date, *_slugs(services)], compute))
+    return _json_response(cached_answer(*availability_cache.question("slots", office_id, services, date), compute))
 
 
 @router.get("/challenge", response=ChallengeOut, summary="A proof-of-work challenge (ALTCHA)")
@@ -367,6 +375,7 @@ def create_hold(request: HttpRequest, body: HoldIn) -> Any:
     except booking.SlotTaken as taken:
         raise _taken(office, chosen, start, taken) from None
     held = reservation.appointment
+    _forget(held, chosen)
     return Status(
         201,
         {
@@ -421,12 +430,15 @@ def create_booking(request: HttpRequest, body: BookingIn) -> Any:
     ``no_show_limit``, ``outside_window``, ``invalid_start`` …); 429: too many requests."""
     _limit(request, "book")
     _contact(body)
-    if body.idempotency_key:
-        with scopes_disabled():
-            earlier = Appointment.objects.filter(idempotency_key=body.idempotency_key).first()
-        if earlier is not None:
-            return Status(200, _booking(request, earlier, ""))
-    _proof_of_work(body.altcha)
+    try:
+        _proof_of_work(body.altcha)
+    except Refusal:
+        # A client that lost the answer resends the same body, whose solution is used by now (or
+        # none): a repeat needs no new one. Looked up only then, not on every booking.
+        earlier = _earlier_booking(body.idempotency_key)
+        if earlier is None:
+            raise
+        return Status(200, _booking(request, earlier, ""))
     office, chosen, start = _office(body.office), _services(body.services), _start(body.start)
     try:
         reservation = booking.book(
@@ -439,10 +451,11 @@ def create_booking(request: HttpRequest, body: BookingIn) -> Any:
             channel=BookingChannel.API,
             idempotency_key=body.idempotency_key,
             policy=_policy(office),
-            repeat_checked=True,
         )
     except booking.SlotTaken as taken:
         raise _taken(office, chosen, start, taken) from None
+    if reservation.token:  # a new booking (a repeat changed nothing)
+        _forget(reservation.appointment, chosen)
     status = 201 if reservation.token else 200
     return Status(status, _booking(request, reservation.appointment, reservation.token))
 
@@ -485,6 +498,7 @@ def cancel_booking(request: HttpRequest, booking_id: str, body: TokenIn) -> Any:
     _limit(request, "book")
     appointment = _by_token(booking_id, body.token)
     booking.cancel(appointment)
+    _forget(appointment)  # a hold's time is free at once (a booking's after the return delay)
     return _detail(_by_token(booking_id, body.token))
 
 
@@ -503,4 +517,6 @@ def move_booking(request: HttpRequest, booking_id: str, body: MoveIn) -> Any:
         reservation = booking.move(appointment, start)
     except booking.SlotTaken as taken:
         raise _taken(appointment.office, list(appointment.services.all()), start, taken) from None
+    _forget(appointment)
+    _forget(reservation.appointment)
     return Status(201, _booking(request, reservation.appointment, reservation.token))

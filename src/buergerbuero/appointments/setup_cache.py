@@ -1,16 +1,18 @@
 """Per-process copies of the booking setup the public API reads on every request.
 
 Every free-days, free-times and booking request needs the office (with its municipality and booking
-policy), the catalogue services it names and which of the office's groups serve them together. Staff
-change these a few times a year; a release storm reads them hundreds of times a second. Each worker
-process therefore keeps copies, valid for one *generation* of the setup:
+policy), the catalogue services it names, which of the office's groups serve them together and which
+days a lottery round holds back. Staff change these a few times a year; a release storm reads them
+hundreds of times a second. Each worker process therefore keeps copies, valid for one *generation* of
+the setup:
 
-* saving or deleting an office, municipality, booking policy, service group (or its services) or
-  catalogue service clears this process's copies at once and starts a new generation when the
+* saving or deleting an office, municipality, booking policy, service group (or its services),
+  catalogue service or lottery round clears this process's copies at once and starts a new generation when the
   transaction commits (``connect``, called from ``AppointmentsConfig.ready``); until then this
   process makes no new copies, since what the transaction saw may still be rolled back;
-* the generation lives in the shared cache (Redis in production), and every lookup reads it (one
-  cache read), so every other process drops its copies on its next lookup after the commit.
+* the generation lives in the shared cache (Redis in production). A process reads it at most every
+  ``APPOINTMENTS_SETUP_CHECK_SECONDS`` (default 1; 0 = on every lookup), so every other process drops
+  its copies within that second after the commit.
 
 Changes that bypass model signals (``QuerySet.update``, ``bulk_create``) must call ``changed()``
 themselves. The copies are shared by the requests of a process and must not be modified.
@@ -20,6 +22,7 @@ themselves. The copies are shared by the requests of a process and must not be m
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -38,6 +41,8 @@ T = TypeVar("T")
 _lock = threading.Lock()
 _copies: dict[tuple[Any, ...], Any] = {}
 _generation_of_copies: list[str | None] = [None]
+_checked: list[str | float] = ["", 0.0]  # the generation last read from the shared cache, and when
+MAX_COPIES = 10_000  # a bound: lottery days are kept per date range and pile up until a change
 
 
 def remembered(key: tuple[Any, ...], load: Callable[[], T]) -> T:
@@ -46,7 +51,7 @@ def remembered(key: tuple[Any, ...], load: Callable[[], T]) -> T:
         return load()
     generation = _current_generation()
     with _lock:
-        if _generation_of_copies[0] != generation:
+        if _generation_of_copies[0] != generation or len(_copies) >= MAX_COPIES:
             _copies.clear()
             _generation_of_copies[0] = generation
         if key in _copies:
@@ -78,6 +83,7 @@ def clear_local() -> None:
     with _lock:
         _copies.clear()
         _generation_of_copies[0] = None
+        _checked[:] = ["", 0.0]
 
 
 def connect() -> None:
@@ -85,19 +91,26 @@ def connect() -> None:
     from buergerbuero.catalog.models import Service
     from buergerbuero.tenants.models import Municipality, Office
 
-    from .models import BookingPolicy, ServiceGroup
+    from .models import BookingPolicy, LotteryRound, ServiceGroup
 
-    for model in (Office, Municipality, BookingPolicy, ServiceGroup, Service):
+    for model in (Office, Municipality, BookingPolicy, ServiceGroup, Service, LotteryRound):
         post_save.connect(changed, sender=model, dispatch_uid=f"setup-cache-save-{model.__name__}")
         post_delete.connect(changed, sender=model, dispatch_uid=f"setup-cache-delete-{model.__name__}")
     m2m_changed.connect(changed, sender=ServiceGroup.services.through, dispatch_uid="setup-cache-group-services")
+    m2m_changed.connect(changed, sender=LotteryRound.services.through, dispatch_uid="setup-cache-lottery-services")
 
 
 def _current_generation() -> str:
+    """The shared generation, read again once ``APPOINTMENTS_SETUP_CHECK_SECONDS`` have passed."""
+    now = time.monotonic()
+    known, at = _checked
+    if known and now - float(at) < settings.APPOINTMENTS_SETUP_CHECK_SECONDS:
+        return str(known)
     generation = cache.get(GENERATION_KEY)
     if generation is None:
         cache.add(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
         generation = cache.get(GENERATION_KEY)
+    _checked[:] = [str(generation), now]
     return str(generation)
 
 

@@ -571,45 +571,40 @@ def book(
     ignore_window: bool = False,
     now: datetime | None = None,
     policy: BookingPolicy | None = None,
-    repeat_checked: bool = False,
 ) -> Reservation:
-    """Book in one step (API clients, staff on the phone): the person is checked against their cap
-    first, then the cells are claimed and the booking written in one short transaction, without a
-    hold in between. With ``idempotency_key`` a repeated call returns the first booking (its token is
-    then empty: it was shown once); ``repeat_checked``: the caller has just looked the key up (the API
-    does, to spare a repeat the proof of work). ``policy``: the office's, when the caller has it loaded."""
+    """Book in one step (API clients, staff on the phone, the lottery): the person is checked against
+    their cap first, then the cells are claimed and the booking written in one short transaction,
+    without a hold in between. ``policy``: the office's, when the caller has it loaded.
+
+    With ``idempotency_key`` a repeated call returns the first booking (its token is then empty: it
+    was shown once). A repeat is not looked up beforehand (that would cost every booking a query):
+    it is refused by something (the person's cap, the full time, the key's unique constraint) and
+    the refusal then finds the first booking, also one that committed a moment ago in a race.
+    """
     now = now or timezone.now()
-    earlier = None if repeat_checked else _earlier(idempotency_key)
-    if earlier is not None:
-        return Reservation(appointment=earlier, token="")
     policy = policy or policy_of(office)
-    groups, minutes = _bookable(office, policy, services, starts_at, now=now, ignore_window=ignore_window)
-    key = person_key(email) if email.strip() else ""  # a caller without e-mail is nobody's duplicate
-    if enforce_caps and key:
-        refusal = _person_refusal(key, [service.pk for service in services], now=now, policy=policy)
-        if refusal is not None:
-            # A concurrent repeat of this key may have booked since the look above: that is no refusal.
-            earlier = _earlier(idempotency_key)
-            if earlier is None:
-                raise refusal
-            return Reservation(appointment=earlier, token="")
-    contact = _Contact(
-        name=name,
-        email=email,
-        phone=phone,
-        note=note,
-        needs_accessibility=needs_accessibility,
-        citizen=citizen,
-        booked_by=booked_by,
-        idempotency_key=idempotency_key,
-        person_key=key,
-    )
     try:
+        groups, minutes = _bookable(office, policy, services, starts_at, now=now, ignore_window=ignore_window)
+        key = person_key(email) if email.strip() else ""  # a caller without e-mail is nobody's duplicate
+        if enforce_caps and key:
+            refusal = _person_refusal(key, [service.pk for service in services], now=now, policy=policy)
+            if refusal is not None:
+                raise refusal
+        contact = _Contact(
+            name=name,
+            email=email,
+            phone=phone,
+            note=note,
+            needs_accessibility=needs_accessibility,
+            citizen=citizen,
+            booked_by=booked_by,
+            idempotency_key=idempotency_key,
+            person_key=key,
+        )
         return _claim_or_collect(
             office, policy, services, groups, starts_at, minutes, channel=channel, now=now, contact=contact
         )
-    except SlotTaken:
-        # The same key may have taken this very time a moment ago: its booking is then the answer.
+    except BookingError:
         earlier = _earlier(idempotency_key)
         if earlier is None:
             raise

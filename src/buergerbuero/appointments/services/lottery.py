@@ -33,6 +33,7 @@ from buergerbuero.core.tenancy import scopes_disabled, tenant_scope
 from buergerbuero.notifications.email import queue_email
 from buergerbuero.tenants.models import Office
 
+from .. import setup_cache
 from ..constants import BookingChannel, LotteryEntryState, LotteryState
 from ..models import LotteryEntry, LotteryRound
 from .booking import BookingError, SlotTaken, book, hash_token, person_key
@@ -81,12 +82,18 @@ class RoundCounts:
 # -- reads ----------------------------------------------------------------------------------------
 
 
-def blocked_days(office: Office, services: Sequence[Service], first: date, last: date) -> set[date]:
+def blocked_days(office: Office, services: Sequence[Service], first: date, last: date) -> frozenset[date]:
     """The days ``first``..``last`` that an open lottery round of ``office`` holds back for any of
-    ``services``: they are drawn, not booked. One query."""
-    service_ids = [service.pk for service in services]
+    ``services``: they are drawn, not booked. One query, kept per process until rounds change
+    (``setup_cache``)."""
+    service_ids = sorted({service.pk for service in services})
     if not service_ids or last < first:
-        return set()
+        return frozenset()
+    key = ("lottery-days", office.pk, first, last, *service_ids)
+    return setup_cache.remembered(key, lambda: _blocked_days(office, service_ids, first, last))
+
+
+def _blocked_days(office: Office, service_ids: Sequence[int], first: date, last: date) -> frozenset[date]:
     with scopes_disabled():  # offices and their rounds are public; callers run in either scope
         spans = set(
             LotteryRound.objects.filter(
@@ -103,7 +110,7 @@ def blocked_days(office: Office, services: Sequence[Service], first: date, last:
         while day <= min(end, last):
             days.add(day)
             day += timedelta(days=1)
-    return days
+    return frozenset(days)
 
 
 def is_accepting_entries(lottery: LotteryRound, *, now: datetime) -> bool:
@@ -197,6 +204,7 @@ def cancel_round(lottery: LotteryRound, *, actor: User | None) -> bool:
     with transaction.atomic():
         if not LotteryRound.objects.filter(pk=lottery.pk, state=LotteryState.OPEN).update(state=LotteryState.CANCELLED):
             return False
+        setup_cache.changed()  # its days are bookable again (an update sends no signal)
         lottery.refresh_from_db()
         log_action(
             actor=actor,
@@ -239,6 +247,8 @@ def draw_round(lottery: LotteryRound, *, now: datetime | None = None) -> int:
         claimed = LotteryRound.objects.filter(pk=lottery.pk, state=LotteryState.OPEN, closes_at__lte=now).update(
             state=LotteryState.DRAWN, seed=seed, drawn_at=now
         )
+        if claimed:
+            setup_cache.changed()  # its days are no longer held back (an update sends no signal)
         lottery.refresh_from_db()
         if claimed:
             log_action(
