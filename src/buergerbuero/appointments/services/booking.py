@@ -189,7 +189,7 @@ def reserve(
     now = now or timezone.now()
     policy = policy or policy_of(office)
     groups, minutes = _bookable(office, policy, services, starts_at, now=now, ignore_window=ignore_window)
-    return _claim_or_collect(office, policy, services, groups, starts_at, minutes, channel=channel, now=now)
+    return _claim(office, policy, services, groups, starts_at, minutes, channel=channel, now=now)
 
 
 def _bookable(
@@ -211,30 +211,6 @@ def _bookable(
     if not ignore_window and day in blocked_days(office, services, day, day):
         raise BookingError("lottery", str(_("The times of this day are given out by a lottery.")))
     return groups, minutes
-
-
-def _claim_or_collect(
-    office: Office,
-    policy: BookingPolicy,
-    services: Sequence[Service],
-    groups: Sequence[ServiceGroup],
-    starts_at: datetime,
-    minutes: int,
-    *,
-    channel: str,
-    now: datetime,
-    contact: _Contact | None = None,
-) -> Reservation:
-    """``_claim``; when the time is full, expired holds may still sit in its cells: give them back and
-    try once more."""
-    try:
-        return _claim(office, policy, services, groups, starts_at, minutes, channel=channel, now=now, contact=contact)
-    except SlotTaken:
-        if return_due_capacity(now=now, office=office, holds_only=True):
-            return _claim(
-                office, policy, services, groups, starts_at, minutes, channel=channel, now=now, contact=contact
-            )
-        raise
 
 
 def _groups_and_minutes(
@@ -316,32 +292,28 @@ def _claim(
     contact: _Contact | None = None,
 ) -> Reservation:
     """Claim ``starts_at`` in the first of ``groups`` with room: a hold, or with ``contact`` a booking.
-    A booking whose idempotency key committed meanwhile (a concurrent repeat) is answered with that
-    one (empty token)."""
+    When none has room, expired holds may still sit in the cells: they are given back and the claim
+    tried once more. A booking whose idempotency key committed meanwhile (a concurrent repeat) is
+    answered with that one (empty token)."""
     ends_at = starts_at + timedelta(minutes=minutes)
     needed = minutes // policy.grid_minutes
-    for group in groups:
-        for _attempt in range(CODE_ATTEMPTS):
-            try:
-                return _claim_in(
-                    group,
-                    office,
-                    policy,
-                    services,
-                    starts_at,
-                    ends_at,
-                    needed,
-                    channel=channel,
-                    now=now,
-                    contact=contact,
-                )
-            except _CodeTaken:
-                earlier = _earlier(contact.idempotency_key) if contact is not None else None
-                if earlier is not None:
-                    return Reservation(appointment=earlier, token="")
-                continue  # the random code existed already (about 1 in 10^8): again with a new one
-            except SlotTaken:
-                break
+    for second_try in (False, True):
+        for group in groups:
+            for _attempt in range(CODE_ATTEMPTS):
+                try:
+                    return _claim_in(
+                        group, office, policy, services, starts_at, ends_at, needed, channel=channel, now=now,
+                        contact=contact,
+                    )  # fmt: skip
+                except _CodeTaken:
+                    earlier = _earlier(contact.idempotency_key) if contact is not None else None
+                    if earlier is not None:
+                        return Reservation(appointment=earlier, token="")
+                    continue  # the random code existed already (about 1 in 10^8): again with a new one
+                except SlotTaken:
+                    break
+        if second_try or not return_due_capacity(now=now, office=office, holds_only=True):
+            break
     raise SlotTaken
 
 
@@ -601,9 +573,7 @@ def book(
             idempotency_key=idempotency_key,
             person_key=key,
         )
-        return _claim_or_collect(
-            office, policy, services, groups, starts_at, minutes, channel=channel, now=now, contact=contact
-        )
+        return _claim(office, policy, services, groups, starts_at, minutes, channel=channel, now=now, contact=contact)
     except BookingError:
         earlier = _earlier(idempotency_key)
         if earlier is None:
