@@ -129,3 +129,22 @@ def test_another_process_is_looked_for_at_most_every_check_interval(settings: Se
     settings.APPOINTMENTS_SETUP_CHECK_SECONDS = 0
     setup_cache.remembered(("thing",), load)
     assert len(calls) == 2
+
+
+@pytest.mark.django_db(transaction=True)  # autocommit: the save commits and its generation is written
+def test_without_a_shared_cache_every_lookup_loads_and_a_save_still_succeeds(
+    group: ServiceGroup, office_a: Office, settings: Settings
+) -> None:
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "no_such_table"}
+    }
+    load, calls = counting("copy")
+    setup_cache.remembered(("thing",), load)
+    setup_cache.remembered(("thing",), load)
+    assert len(calls) == 2
+
+    with scopes_disabled():
+        policy = BookingPolicy.objects.get(office=office_a)
+        policy.hold_minutes = 7
+        policy.save()  # its commit cannot write a new generation: logged, not raised
+        assert BookingPolicy.objects.get(office=office_a).hold_minutes == 7

@@ -20,6 +20,7 @@ tests of this module).
 from __future__ import annotations
 
 import hashlib
+import logging
 import uuid
 from collections.abc import Callable, Sequence
 
@@ -29,6 +30,8 @@ from django.core.cache import cache
 __all__ = ["cached_answer", "forget", "key_for", "office_key", "question", "slugs"]
 
 PREFIX = "appointments:availability:"
+
+logger = logging.getLogger(__name__)
 
 
 def key_for(kind: str, parts: Sequence[str]) -> str:
@@ -65,11 +68,18 @@ def cached_answer(kind: str, parts: Sequence[str], compute: Callable[[], bytes |
     if seconds <= 0:
         return compute()
     key = key_for(kind, parts)
-    body: bytes | None = cache.get(key)
+    try:
+        body: bytes | None = cache.get(key)
+    except Exception:  # the cache is down: answer fresh
+        logger.warning("kept free times could not be read", exc_info=True)
+        return compute()
     if body is None:
         body = compute()
         if body is not None:
-            cache.set(key, body, timeout=seconds)
+            try:
+                cache.set(key, body, timeout=seconds)
+            except Exception:
+                logger.warning("free times could not be kept", exc_info=True)
     return body
 
 
@@ -79,4 +89,7 @@ def forget(office_id: str, services: Sequence[str], day: str) -> None:
     just shows no times."""
     if settings.APPOINTMENTS_AVAILABILITY_CACHE_SECONDS <= 0:
         return
-    cache.delete(key_for(*question("slots", office_id, services, day)))
+    try:
+        cache.delete(key_for(*question("slots", office_id, services, day)))
+    except Exception:  # called after a booking committed: it must not become an error; the entry expires
+        logger.warning("kept free times could not be forgotten", exc_info=True)

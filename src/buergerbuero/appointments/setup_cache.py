@@ -21,6 +21,7 @@ themselves. The copies are shared by the requests of a process and must not be m
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import uuid
@@ -36,6 +37,8 @@ __all__ = ["GENERATION_KEY", "changed", "clear_local", "connect", "remembered"]
 
 GENERATION_KEY = "appointments:setup-generation"
 
+logger = logging.getLogger(__name__)
+
 T = TypeVar("T")
 
 _lock = threading.Lock()
@@ -47,9 +50,9 @@ MAX_COPIES = 10_000  # a bound: lottery days are kept per date range and pile up
 
 def remembered(key: tuple[Any, ...], load: Callable[[], T]) -> T:
     """``load()``'s value, kept for this generation of the setup; ``None`` (not found) is not kept."""
-    if not settings.APPOINTMENTS_SETUP_CACHE:
+    generation = _current_generation() if settings.APPOINTMENTS_SETUP_CACHE else None
+    if generation is None:
         return load()
-    generation = _current_generation()
     with _lock:
         if _generation_of_copies[0] != generation or len(_copies) >= MAX_COPIES:
             _copies.clear()
@@ -100,19 +103,30 @@ def connect() -> None:
     m2m_changed.connect(changed, sender=LotteryRound.services.through, dispatch_uid="setup-cache-lottery-services")
 
 
-def _current_generation() -> str:
-    """The shared generation, read again once ``APPOINTMENTS_SETUP_CHECK_SECONDS`` have passed."""
+def _current_generation() -> str | None:
+    """The shared generation, read again once ``APPOINTMENTS_SETUP_CHECK_SECONDS`` have passed;
+    ``None`` when the shared cache cannot be read (then nothing is copied: every lookup loads)."""
     now = time.monotonic()
     known, at = _checked
     if known and now - float(at) < settings.APPOINTMENTS_SETUP_CHECK_SECONDS:
         return str(known)
-    generation = cache.get(GENERATION_KEY)
-    if generation is None:
-        cache.add(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
+    try:
         generation = cache.get(GENERATION_KEY)
+        if generation is None:
+            cache.add(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
+            generation = cache.get(GENERATION_KEY)
+    except Exception:
+        logger.warning("the setup generation could not be read; no copies are used", exc_info=True)
+        return None
+    if generation is None:
+        return None
     _checked[:] = [str(generation), now]
     return str(generation)
 
 
 def _new_generation() -> None:
-    cache.set(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
+    """Runs after the commit: a failure must not turn a saved change into an error."""
+    try:
+        cache.set(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
+    except Exception:
+        logger.error("the setup generation could not be renewed; other processes keep old copies", exc_info=True)
