@@ -119,11 +119,10 @@ def _office(public_id: str) -> Office:
     return office
 
 
-def _forget(appointment: Appointment, services: Sequence[Service] | None = None) -> None:
-    """The kept free days and times that ``appointment`` changed are computed again on the next read."""
-    chosen = services if services is not None else appointment.services.all()
+def _forget(appointment: Appointment, services: Sequence[Service]) -> None:
+    """The kept free times of the day ``appointment`` changed are computed again on the next read."""
     day = timezone.localtime(appointment.starts_at).date().isoformat()
-    forget(str(appointment.office.public_id), [service.slug for service in chosen], day)
+    forget(str(appointment.office.public_id), [service.slug for service in services], day)
 
 
 def _load_office(public_id: uuid.UUID) -> Office | None:
@@ -209,7 +208,7 @@ def _json(schema: type[Schema], answer: dict[str, Any]) -> bytes:
     return schema.model_validate(answer).model_dump_json().encode()
 
 
-def _json_response(body: bytes | None) -> HttpResponse:
+def _json_response(body: bytes) -> HttpResponse:
     return HttpResponse(body, content_type="application/json; charset=utf-8")
 
 
@@ -254,13 +253,6 @@ def _taken(office: Office, services: Sequence[Service], start: datetime, taken: 
         )
     free = selectors.alternatives(office, services, start, offer=offer)
     return Refusal(409, taken.code, taken.message, alternatives=[_slot(s) for s in free])
-
-
-def _earlier_booking(idempotency_key: str | None) -> Appointment | None:
-    if not idempotency_key:
-        return None
-    with scopes_disabled():
-        return Appointment.objects.filter(idempotency_key=idempotency_key).first()
 
 
 def _by_token(public_id: str, token: str) -> Appointment:
@@ -435,7 +427,7 @@ def create_booking(request: HttpRequest, body: BookingIn) -> Any:
     except Refusal:
         # A client that lost the answer resends the same body, whose solution is used by now (or
         # none): a repeat needs no new one. Looked up only then, not on every booking.
-        earlier = _earlier_booking(body.idempotency_key)
+        earlier = booking.earlier_booking(body.idempotency_key)
         if earlier is None:
             raise
         return Status(200, _booking(request, earlier, ""))
@@ -498,7 +490,8 @@ def cancel_booking(request: HttpRequest, booking_id: str, body: TokenIn) -> Any:
     _limit(request, "book")
     appointment = _by_token(booking_id, body.token)
     booking.cancel(appointment)
-    _forget(appointment)  # a hold's time is free at once (a booking's after the return delay)
+    # A hold's time is free at once, a booking's after the return delay.
+    _forget(appointment, list(appointment.services.all()))
     return _detail(_by_token(booking_id, body.token))
 
 
@@ -513,10 +506,11 @@ def move_booking(request: HttpRequest, booking_id: str, body: MoveIn) -> Any:
     _limit(request, "book")
     appointment = _by_token(booking_id, body.token)
     start = _start(body.start)
+    services = list(appointment.services.all())
     try:
         reservation = booking.move(appointment, start)
     except booking.SlotTaken as taken:
-        raise _taken(appointment.office, list(appointment.services.all()), start, taken) from None
-    _forget(appointment)
-    _forget(reservation.appointment)
+        raise _taken(appointment.office, services, start, taken) from None
+    _forget(appointment, services)
+    _forget(reservation.appointment, services)
     return Status(201, _booking(request, reservation.appointment, reservation.token))

@@ -60,10 +60,9 @@ def slugs(services: str | Sequence[str]) -> list[str]:
     return sorted({slug.strip() for slug in wanted if slug.strip()})
 
 
-def cached_answer(kind: str, parts: Sequence[str], compute: Callable[[], bytes | None]) -> bytes | None:
+def cached_answer(kind: str, parts: Sequence[str], compute: Callable[[], bytes]) -> bytes:
     """The JSON answer to ``(kind, parts)``: from the cache while it is fresh, else ``compute()`` it
-    and keep it. ``compute`` returns ``None`` for an answer that must not be kept (it raises for
-    refusals, which are never kept either)."""
+    and keep it. ``compute`` raises for refusals, which are never kept."""
     seconds = settings.APPOINTMENTS_AVAILABILITY_CACHE_SECONDS
     if seconds <= 0:
         return compute()
@@ -75,11 +74,10 @@ def cached_answer(kind: str, parts: Sequence[str], compute: Callable[[], bytes |
         return compute()
     if body is None:
         body = compute()
-        if body is not None:
-            try:
-                cache.set(key, body, timeout=seconds)
-            except Exception:
-                logger.warning("free times could not be kept", exc_info=True)
+        try:
+            cache.set(key, body, timeout=seconds)
+        except Exception:
+            logger.warning("free times could not be kept", exc_info=True)
     return body
 
 

@@ -30,8 +30,9 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
+
+from buergerbuero.core.commit_hooks import on_commit_once, pending
 
 __all__ = ["GENERATION_KEY", "changed", "clear_local", "connect", "remembered"]
 
@@ -60,7 +61,7 @@ def remembered(key: tuple[Any, ...], load: Callable[[], T]) -> T:
         if key in _copies:
             return _copies[key]  # type: ignore[no-any-return]
     value = load()
-    if value is not None and not _change_pending():  # what this transaction saw may still roll back
+    if value is not None and not pending(_new_generation):  # what this transaction saw may still roll back
         with _lock:
             if _generation_of_copies[0] == generation:
                 _copies[key] = value
@@ -71,14 +72,7 @@ def changed(**_signal: Any) -> None:
     """The setup changed: drop this process's copies now, and every process's after the commit (once
     per transaction, however many rows it saved)."""
     clear_local()
-    if not _change_pending():
-        transaction.on_commit(_new_generation)
-
-
-def _change_pending() -> bool:
-    """Whether the current transaction changed the setup and has not committed yet."""
-    connection = transaction.get_connection()
-    return any(callback is _new_generation for _, callback, _ in connection.run_on_commit)
+    on_commit_once(_new_generation)
 
 
 def clear_local() -> None:

@@ -64,6 +64,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from .commit_hooks import on_commit_once
 from .models import OutboxMessage
 
 if TYPE_CHECKING:
@@ -129,10 +130,7 @@ def _kick_after_commit() -> None:
     Once per transaction: a kick already registered (and not discarded with a rolled-back savepoint)
     is not registered again.
     """
-    connection = transaction.get_connection()
-    if any(callback is _kick for _, callback, _ in connection.run_on_commit):
-        return
-    transaction.on_commit(_kick)
+    on_commit_once(_kick)
 
 
 #: Set while a kicked dispatch waits to start; see ``_kick``.

@@ -41,6 +41,7 @@ __all__ = [
     "book",
     "cancel",
     "confirm",
+    "earlier_booking",
     "groups_for",
     "hash_token",
     "move",
@@ -306,7 +307,7 @@ def _claim(
                         contact=contact,
                     )  # fmt: skip
                 except _CodeTaken:
-                    earlier = _earlier(contact.idempotency_key) if contact is not None else None
+                    earlier = earlier_booking(contact.idempotency_key) if contact is not None else None
                     if earlier is not None:
                         return Reservation(appointment=earlier, token="")
                     continue  # the random code existed already (about 1 in 10^8): again with a new one
@@ -409,11 +410,15 @@ def _announce_booking(appointment: Appointment, token: str | None) -> None:
     notify_booked(appointment, token=token)
 
 
-def _earlier(idempotency_key: str | None) -> Appointment | None:
-    """The appointment booked with ``idempotency_key`` before, if any."""
+def earlier_booking(idempotency_key: str | None) -> Appointment | None:
+    """The appointment booked with ``idempotency_key`` before, if any (keys are unique across the
+    Kreis, so it is looked for in every municipality)."""
     if not idempotency_key:
         return None
-    return Appointment.objects.filter(idempotency_key=idempotency_key).first()
+    from buergerbuero.core.tenancy import scopes_disabled
+
+    with scopes_disabled():
+        return Appointment.objects.filter(idempotency_key=idempotency_key).first()
 
 
 def _new_code() -> str:
@@ -575,7 +580,7 @@ def book(
         )
         return _claim(office, policy, services, groups, starts_at, minutes, channel=channel, now=now, contact=contact)
     except BookingError:
-        earlier = _earlier(idempotency_key)
+        earlier = earlier_booking(idempotency_key)
         if earlier is None:
             raise
         return Reservation(appointment=earlier, token="")

@@ -247,10 +247,9 @@ def draw_round(lottery: LotteryRound, *, now: datetime | None = None) -> int:
         claimed = LotteryRound.objects.filter(pk=lottery.pk, state=LotteryState.OPEN, closes_at__lte=now).update(
             state=LotteryState.DRAWN, seed=seed, drawn_at=now
         )
-        if claimed:
-            setup_cache.changed()  # its days are no longer held back (an update sends no signal)
         lottery.refresh_from_db()
         if claimed:
+            setup_cache.changed()  # its days are no longer held back (an update sends no signal)
             log_action(
                 actor=None,
                 action="appointments.lotteryround.drawn",
